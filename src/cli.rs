@@ -1,0 +1,126 @@
+//! The command line, declared with clap. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Reads a repository's dependency files and says which hosts its package installs need,
+/// with evidence, and writes the outbound rules for a locked-down Azure Machine Learning
+/// workspace.
+#[derive(Debug, Parser)]
+#[command(name = "pkgallow", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the hosts the project needs, why, and where each need was read.
+    Scan(ScanArgs),
+    /// Write outbound rules for the hosts the project needs.
+    Generate(GenerateArgs),
+}
+
+/// Options shared by every command that scans.
+#[derive(Debug, Args)]
+pub struct ScanInput {
+    /// Files or directories to scan (default: the current directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Expand `${VAR}` and read index variables (`PIP_INDEX_URL`, `UV_INDEX`, …) from the
+    /// environment. Without it the scanning machine's environment never changes a result.
+    #[arg(long)]
+    pub env: bool,
+
+    /// Add a knowledge file in the same TOML format as the built-in knowledge base.
+    #[arg(long, value_name = "FILE")]
+    pub knowledge: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub input: ScanInput,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+    pub format: ScanFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// Aligned columns grouped by ecosystem; warnings go to standard error.
+    Table,
+    /// The versioned JSON contract (endpoints and warnings).
+    Json,
+    /// Markdown tables for pull requests and tickets.
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to write.
+    #[arg(value_enum)]
+    pub target: Target,
+
+    #[command(flatten)]
+    pub input: ScanInput,
+
+    /// The workspace the rules are for.
+    #[arg(long, value_name = "NAME")]
+    pub workspace_name: Option<String>,
+
+    /// The workspace's resource group (az-cli).
+    #[arg(long, value_name = "GROUP")]
+    pub resource_group: Option<String>,
+
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Output targets; each is one module in `emit/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    /// Workspace YAML with a `managed_network` block (`az ml workspace update --file`).
+    AzuremlYaml,
+    /// Bash script of `az ml workspace outbound-rule set` calls.
+    AzCli,
+    /// One host per line, for any other firewall or proxy.
+    Hosts,
+}
+
+impl Target {
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::AzuremlYaml => "azureml-yaml",
+            Target::AzCli => "az-cli",
+            Target::Hosts => "hosts",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_target_has_an_emitter() {
+        for target in Target::value_variants() {
+            assert!(
+                crate::emit::emitter(target.name()).is_some(),
+                "{}",
+                target.name()
+            );
+        }
+        assert_eq!(Target::value_variants().len(), crate::emit::EMITTERS.len());
+    }
+}

@@ -1,0 +1,228 @@
+//! Input formats: one module per file format, each behind [`Format`] and listed once in
+//! [`FORMATS`]. A format looks at a path to say whether it applies (cheap, no I/O) and
+//! turns a file's text into a [`Manifest`]. Parsers never fail: what they cannot read
+//! becomes a diagnostic and the rest of the file is still used.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{Declared, Manifest};
+use crate::remote::{self, NoRemote, Remote};
+use crate::source::{Location, SourceFile};
+
+pub mod ini;
+pub mod pip_conf;
+pub mod pipfile;
+pub mod pyproject_toml;
+pub mod requirements_txt;
+pub mod setup_cfg;
+pub mod toml_support;
+pub mod uv_toml;
+
+/// What parsers may know beyond the file: the environment, only with `--env`.
+#[derive(Clone, Debug, Default)]
+pub struct ParseContext {
+    /// `None` unless the user passed `--env`: the scanning machine's environment must
+    /// never change a result otherwise.
+    pub env: Option<BTreeMap<String, String>>,
+}
+
+/// One input format.
+pub trait Format: Sync {
+    /// A stable name such as `python/requirements-txt`.
+    fn name(&self) -> &'static str;
+    /// Whether the file at this path (relative to the scanned root) is in this format.
+    fn matches(&self, path: &Path) -> bool;
+    /// Parses the file. Never fails; problems become diagnostics.
+    fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest;
+}
+
+/// Every format, in the order they are tried; the first match wins.
+pub const FORMATS: &[&dyn Format] = &[
+    &requirements_txt::RequirementsTxt,
+    &pyproject_toml::PyprojectToml,
+    &pipfile::Pipfile,
+    &setup_cfg::SetupCfg,
+    &pip_conf::PipConf,
+    &uv_toml::UvToml,
+];
+
+/// The format of a path, if pkgallow reads it.
+pub fn format_for(path: &Path) -> Option<&'static dyn Format> {
+    FORMATS.iter().copied().find(|format| format.matches(path))
+}
+
+/// The file name of a path, lower-cased.
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Expands `${NAME}` (upper case, digits, `_`: pip's rule) from the context's
+/// environment. Unknown or unavailable variables are left as written, so that
+/// [`remote::parse`] can tell whether they touch the host.
+pub fn expand_variables(text: &str, context: &ParseContext) -> String {
+    if !text.contains("${") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}');
+        let name = end.map(|end| &after[..end]);
+        match name {
+            Some(name)
+                if !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') =>
+            {
+                if let Some(value) = context.env.as_ref().and_then(|env| env.get(name)) {
+                    out.push_str(value);
+                } else {
+                    out.push_str("${");
+                    out.push_str(name);
+                    out.push('}');
+                }
+                rest = &after[name.len() + 1..];
+            }
+            _ => {
+                out.push_str("${");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Parses a URL a file declares into a remote, reporting why not when it is not one.
+/// Local paths give `None` silently.
+pub fn declare(
+    raw: &str,
+    file: &SourceFile,
+    at: &Location,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Remote> {
+    match remote::parse(raw) {
+        Ok(remote) => Some(remote),
+        Err(NoRemote::Local) => None,
+        Err(NoRemote::UnresolvedVariable(name)) => {
+            diagnostics.push(
+                Diagnostic::at(
+                    Code::UnresolvedVariable,
+                    file,
+                    at.clone(),
+                    format!("`${{{name}}}` is not expanded, so the host of `{raw}` is unknown"),
+                )
+                .with_help(
+                    "pass --env to expand variables from the environment, or write the host",
+                ),
+            );
+            None
+        }
+        Err(NoRemote::Invalid(message)) => {
+            diagnostics.push(Diagnostic::at(Code::InvalidUrl, file, at.clone(), message));
+            None
+        }
+    }
+}
+
+/// A declared index/find-links URL; an unknown host still counts as declared.
+pub fn declared(
+    raw: &str,
+    file: &SourceFile,
+    at: &Location,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Declared {
+    Declared {
+        remote: declare(raw, file, at, diagnostics),
+        at: at.clone(),
+    }
+}
+
+/// The column (1-based, in characters) of `needle` in a line, or 1.
+pub(crate) fn column_of(line: &str, needle: &str) -> usize {
+    if needle.is_empty() {
+        return 1;
+    }
+    line.find(needle)
+        .map_or(1, |index| line[..index].chars().count() + 1)
+}
+
+/// Records a direct source: contacted whatever the index configuration.
+pub(crate) fn push_direct(
+    manifest: &mut Manifest,
+    kind: crate::model::Kind,
+    raw: &str,
+    file: &SourceFile,
+    at: &Location,
+) {
+    if let Some(remote) = declare(raw, file, at, &mut manifest.diagnostics) {
+        manifest.direct.push(crate::model::Direct {
+            kind,
+            remote,
+            at: at.clone(),
+        });
+    }
+}
+
+/// Warns about an index or file host reached over plain HTTP.
+pub(crate) fn warn_plain_http(manifest: &mut Manifest, declared: &Declared, file: &SourceFile) {
+    if let Some(remote) = &declared.remote
+        && remote.scheme == "http"
+    {
+        manifest.diagnostics.push(
+            Diagnostic::at(
+                Code::PlainHttp,
+                file,
+                declared.at.clone(),
+                format!(
+                    "`{}` is reached over plain HTTP on port {}",
+                    remote.display, remote.port
+                ),
+            )
+            .with_help("use https:// where the server offers it; plain HTTP can be tampered with"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_expand_only_from_the_given_environment() {
+        let none = ParseContext::default();
+        assert_eq!(
+            expand_variables("https://${HOST}/x", &none),
+            "https://${HOST}/x"
+        );
+        let env = ParseContext {
+            env: Some(BTreeMap::from([(
+                "HOST".to_string(),
+                "example.com".to_string(),
+            )])),
+        };
+        assert_eq!(
+            expand_variables("https://${HOST}/x", &env),
+            "https://example.com/x"
+        );
+        assert_eq!(
+            expand_variables("${lower} $HOST ${", &env),
+            "${lower} $HOST ${"
+        );
+    }
+
+    #[test]
+    fn every_format_has_a_unique_name() {
+        let mut names: Vec<_> = FORMATS.iter().map(|format| format.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), FORMATS.len());
+    }
+}

@@ -1,0 +1,29 @@
+//! Stub: being written.
+
+use std::path::Path;
+
+use crate::formats::{ParseContext, file_name};
+use crate::model::{Installer, Manifest, Role};
+use crate::source::SourceFile;
+
+pub struct PyprojectToml;
+
+impl super::Format for PyprojectToml {
+    fn name(&self) -> &'static str {
+        "python/pyproject-toml"
+    }
+
+    fn matches(&self, path: &Path) -> bool {
+        let _ = file_name(path);
+        false
+    }
+
+    fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {
+        Manifest::new(
+            &file.path,
+            "python/pyproject-toml",
+            Installer::Pip,
+            Role::Install,
+        )
+    }
+}

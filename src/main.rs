@@ -1,0 +1,31 @@
+//! The `pkgallow` binary: parse the command line, run, map the outcome to an exit code
+//! (0 success, 2 usage or I/O error). A closed pipe (`pkgallow scan | head`) is success.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = pkgallow::cli::Cli::parse();
+    match pkgallow::run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let broken_pipe = error.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
+                return ExitCode::SUCCESS;
+            }
+            let mut stderr = std::io::stderr().lock();
+            let _ = write!(stderr, "error: {error}");
+            for cause in error.chain().skip(1) {
+                let _ = write!(stderr, ": {cause}");
+            }
+            let _ = writeln!(stderr);
+            ExitCode::from(2)
+        }
+    }
+}

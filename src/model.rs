@@ -1,0 +1,249 @@
+//! The values that flow through the pipeline. A format parser turns one file into a
+//! [`Manifest`]: what that file declares about where packages come from (indexes it
+//! replaces or adds, direct and VCS URLs, includes) plus whether it needs an index at
+//! all. `resolve` combines manifests by scope and maps them to [`Endpoint`]s.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::remote::Remote;
+use crate::source::Location;
+
+/// The program that reads a manifest; scoping rules differ per installer (uv ignores
+/// pip's configuration and pip ignores uv's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Installer {
+    Pip,
+    Uv,
+    Poetry,
+    Pipenv,
+    Pdm,
+}
+
+impl Installer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Installer::Pip => "pip",
+            Installer::Uv => "uv",
+            Installer::Poetry => "poetry",
+            Installer::Pipenv => "pipenv",
+            Installer::Pdm => "pdm",
+        }
+    }
+}
+
+/// What a manifest is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Installs packages (a requirements file, a pyproject, a Pipfile).
+    Install,
+    /// Configures an installer for a directory tree (`pip.conf`, `uv.toml`).
+    Config,
+}
+
+/// Why a host is contacted. Serialised in kebab case in the JSON contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A package index (Simple API or equivalent).
+    Index,
+    /// A host that serves the files an index lists.
+    Files,
+    /// A find-links page or directory listing.
+    FindLinks,
+    /// A direct download of a package archive.
+    Archive,
+    /// A version-control repository cloned during install.
+    Vcs,
+    /// A host an HTTP redirect sends downloads to.
+    Redirect,
+    /// An API a client calls before downloading.
+    Api,
+    /// A remote requirements file named by `-r URL`.
+    RemoteInclude,
+    /// A `dependency_links` entry (setuptools only).
+    DependencyLink,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Index => "index",
+            Kind::Files => "files",
+            Kind::FindLinks => "find-links",
+            Kind::Archive => "archive",
+            Kind::Vcs => "vcs",
+            Kind::Redirect => "redirect",
+            Kind::Api => "api",
+            Kind::RemoteInclude => "remote-include",
+            Kind::DependencyLink => "dependency-link",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Kind> {
+        [
+            Kind::Index,
+            Kind::Files,
+            Kind::FindLinks,
+            Kind::Archive,
+            Kind::Vcs,
+            Kind::Redirect,
+            Kind::Api,
+            Kind::RemoteInclude,
+            Kind::DependencyLink,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// A remote address declared at a place. `remote` is `None` when the host is unknown
+/// (an unexpanded variable, an invalid URL) or local: the declaration still counts, so an
+/// index replaced by an unknown one is still replaced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Declared {
+    pub remote: Option<Remote>,
+    pub at: Location,
+}
+
+/// Index options of one scope, as written. `index_url` replaces the default index;
+/// `extra_index_urls` add to it; `no_index` removes every index.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IndexOptions {
+    pub index_url: Option<Declared>,
+    pub extra_index_urls: Vec<Declared>,
+    pub no_index: Option<Location>,
+    pub find_links: Vec<Declared>,
+}
+
+impl IndexOptions {
+    pub fn is_empty(&self) -> bool {
+        self.index_url.is_none()
+            && self.extra_index_urls.is_empty()
+            && self.no_index.is_none()
+            && self.find_links.is_empty()
+    }
+}
+
+/// A source that is contacted whatever the index configuration: direct URLs, VCS
+/// repositories, remote includes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Direct {
+    pub kind: Kind,
+    pub remote: Remote,
+    pub at: Location,
+}
+
+/// A `-r`/`-c` include to follow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Include {
+    /// The path as written (variables already expanded), relative to the including file.
+    pub target: String,
+    /// `-c`: a constraints file; its requirements install nothing by themselves.
+    pub constraint: bool,
+    pub at: Location,
+}
+
+/// What one file declares.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    /// Display path of the file.
+    pub path: String,
+    /// The format module that parsed it (`python/requirements-txt`).
+    pub format: &'static str,
+    pub installer: Installer,
+    pub role: Role,
+    pub options: IndexOptions,
+    /// The first requirement that is fetched from an index, if any.
+    pub needs_index: Option<Location>,
+    pub direct: Vec<Direct>,
+    pub includes: Vec<Include>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Manifest {
+    pub fn new(path: &str, format: &'static str, installer: Installer, role: Role) -> Self {
+        Self {
+            path: path.to_string(),
+            format,
+            installer,
+            role,
+            options: IndexOptions::default(),
+            needs_index: None,
+            direct: Vec::new(),
+            includes: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Records that a requirement at `at` comes from an index (keeps the first).
+    pub fn need_index(&mut self, at: Location) {
+        if self.needs_index.is_none() {
+            self.needs_index = Some(at);
+        }
+    }
+}
+
+/// The ecosystem an endpoint serves; the table groups by it.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ecosystem {
+    Python,
+}
+
+impl Ecosystem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ecosystem::Python => "python",
+        }
+    }
+}
+
+/// Where an endpoint's need was read: a file and line.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Evidence {
+    pub path: String,
+    pub line: u32,
+}
+
+impl From<&Location> for Evidence {
+    fn from(location: &Location) -> Self {
+        Self {
+            path: location.path.clone(),
+            line: location.line,
+        }
+    }
+}
+
+/// The knowledge-base fact behind an endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Fact {
+    pub id: String,
+    pub source: String,
+}
+
+/// A host and port the scanned project needs to reach, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Endpoint {
+    /// A host name, or `*.suffix` where the knowledge base says subdomains rotate.
+    pub host: String,
+    pub port: u16,
+    pub scheme: String,
+    pub ecosystem: Ecosystem,
+    pub kind: Kind,
+    pub purpose: String,
+    pub evidence: BTreeSet<Evidence>,
+    /// The knowledge-base entry that explains this host, if one does.
+    pub knowledge: Option<Fact>,
+}
+
+impl Endpoint {
+    pub fn is_wildcard(&self) -> bool {
+        self.host.starts_with("*.")
+    }
+}

@@ -1,0 +1,38 @@
+//! Renderers for `scan`: one module per `--format` value. Each takes the resolution and
+//! returns text; nothing here prints.
+
+pub mod human;
+pub mod json;
+pub mod markdown;
+pub mod table;
+
+use crate::model::Evidence;
+
+/// Evidence as `path:line, path:line (+N more)`, at most `limit` shown.
+pub(crate) fn evidence_list<'a>(
+    evidence: impl IntoIterator<Item = &'a Evidence>,
+    limit: usize,
+) -> String {
+    let all: Vec<&Evidence> = evidence.into_iter().collect();
+    let mut shown: Vec<String> = all.iter().take(limit).map(|e| evidence_text(e)).collect();
+    if all.len() > limit {
+        shown.push(format!("(+{} more)", all.len() - limit));
+    }
+    shown.join(", ")
+}
+
+pub(crate) fn evidence_text(evidence: &Evidence) -> String {
+    if evidence.line == 0 {
+        evidence.path.clone()
+    } else {
+        format!("{}:{}", evidence.path, evidence.line)
+    }
+}
+
+/// Replaces control characters (a newline in a file name) so that one value stays on one
+/// line in every output.
+pub(crate) fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}

@@ -1,0 +1,608 @@
+//! From what files declare to what the project needs. Pure: takes parsed manifests and
+//! the knowledge base, returns endpoints and diagnostics.
+//!
+//! Scope decides correctness, so this module is about scopes:
+//! - a pip *unit* is a requirements file that no other file includes, together with
+//!   everything it includes through `-r`/`-c`; options anywhere in the unit apply to
+//!   the whole unit (pip treats them as command-line options);
+//! - `pip.conf` governs pip units in its directory tree (the nearest one wins); `uv.toml`
+//!   governs uv projects the same way; uv never reads pip's configuration and pip never
+//!   reads uv's; poetry, pipenv and pdm use only their own sources;
+//! - layers, lowest first: the default index, the configuration file, the environment
+//!   (only with `--env`), the unit's own options. `index-url` in a higher layer
+//!   *replaces* the default, `extra-index-url` adds, `no-index` removes every index;
+//! - the default index is needed only when some requirement is fetched from an index;
+//!   an index the user declared is reported even when nothing uses it yet.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::formats;
+use crate::knowledge::Knowledge;
+use crate::model::{
+    Declared, Direct, Ecosystem, Endpoint, Evidence, Fact, IndexOptions, Installer, Kind, Manifest,
+    Role,
+};
+use crate::remote::Remote;
+use crate::source::Location;
+
+/// Includes deeper than this are reported and not followed.
+pub const MAX_INCLUDE_DEPTH: usize = 64;
+
+/// A resolved include edge: the included file's display path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub target: String,
+    pub constraint: bool,
+    pub at: Location,
+}
+
+/// Everything discovery found, ready to resolve.
+#[derive(Clone, Debug, Default)]
+pub struct Project {
+    /// Parsed files by display path.
+    pub manifests: BTreeMap<String, Manifest>,
+    /// Include edges by the including file's display path.
+    pub edges: BTreeMap<String, Vec<Edge>>,
+    /// Index options from the environment, per installer (empty without `--env`).
+    pub environment: BTreeMap<Installer, IndexOptions>,
+    /// Problems found while walking and reading.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The outcome of a scan.
+#[derive(Clone, Debug, Default)]
+pub struct Resolution {
+    /// Sorted by ecosystem, host and port.
+    pub endpoints: Vec<Endpoint>,
+    /// Sorted by location and code, without duplicates.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A host needed because of something written at a place.
+#[derive(Clone, Debug)]
+struct Need {
+    remote: Remote,
+    kind: Kind,
+    at: Location,
+    /// For indexes: whether it replaces the default (`index-url`) or adds to it.
+    replaces_default: bool,
+}
+
+/// The index configuration of a unit after layering.
+#[derive(Default)]
+struct Effective<'a> {
+    index_url: Option<&'a Declared>,
+    extra: Vec<&'a Declared>,
+    no_index: Option<&'a Location>,
+    find_links: Vec<&'a Declared>,
+}
+
+impl<'a> Effective<'a> {
+    fn apply(&mut self, layer: &'a IndexOptions) {
+        if let Some(index_url) = &layer.index_url {
+            self.index_url = Some(index_url);
+        }
+        self.extra.extend(&layer.extra_index_urls);
+        if let Some(no_index) = &layer.no_index {
+            self.no_index = Some(no_index);
+        }
+        self.find_links.extend(&layer.find_links);
+    }
+}
+
+pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
+    let mut diagnostics: Vec<Diagnostic> = project.diagnostics.clone();
+    for manifest in project.manifests.values() {
+        diagnostics.extend(manifest.diagnostics.iter().cloned());
+    }
+    let mut needs: Vec<(Ecosystem, Need)> = Vec::new();
+    let mut governed: BTreeSet<&str> = BTreeSet::new();
+
+    // pip units rooted at requirements files.
+    for root in unit_roots(project) {
+        let mut files = Vec::new();
+        collect_unit(
+            project,
+            root,
+            false,
+            &mut Vec::new(),
+            &mut BTreeSet::new(),
+            &mut files,
+            &mut diagnostics,
+        );
+        let mut effective = Effective::default();
+        if let Some(config) = governing_config(project, root, formats::pip_conf::NAME) {
+            governed.insert(&config.path);
+            effective.apply(&config.options);
+        }
+        if let Some(environment) = project.environment.get(&Installer::Pip) {
+            effective.apply(environment);
+        }
+        let mut needs_index = None;
+        let mut direct: Vec<&Direct> = Vec::new();
+        for (manifest, constraint) in &files {
+            effective.apply(&manifest.options);
+            if !constraint && needs_index.is_none() {
+                needs_index.clone_from(&manifest.needs_index);
+            }
+            direct.extend(&manifest.direct);
+        }
+        unit_needs(
+            &effective,
+            needs_index.as_ref(),
+            &direct,
+            knowledge,
+            &mut needs,
+        );
+    }
+
+    // Projects: pyproject.toml, Pipfile, setup.cfg.
+    for manifest in project.manifests.values() {
+        if manifest.role != Role::Install || manifest.format == formats::requirements_txt::NAME {
+            continue;
+        }
+        let mut effective = Effective::default();
+        match manifest.installer {
+            Installer::Pip => {
+                if let Some(config) =
+                    governing_config(project, &manifest.path, formats::pip_conf::NAME)
+                {
+                    governed.insert(&config.path);
+                    effective.apply(&config.options);
+                }
+                if let Some(environment) = project.environment.get(&Installer::Pip) {
+                    effective.apply(environment);
+                }
+                effective.apply(&manifest.options);
+            }
+            Installer::Uv => {
+                let config = governing_config(project, &manifest.path, formats::uv_toml::NAME);
+                let same_directory =
+                    config.is_some_and(|config| parent(&config.path) == parent(&manifest.path));
+                if let Some(config) = config {
+                    governed.insert(&config.path);
+                    if !same_directory {
+                        effective.apply(&config.options);
+                    }
+                }
+                effective.apply(&manifest.options);
+                // uv.toml takes precedence over [tool.uv] in the same directory.
+                if let Some(config) = config.filter(|_| same_directory) {
+                    effective.apply(&config.options);
+                }
+                if let Some(environment) = project.environment.get(&Installer::Uv) {
+                    effective.apply(environment);
+                }
+            }
+            Installer::Poetry | Installer::Pipenv | Installer::Pdm => {
+                effective.apply(&manifest.options);
+            }
+        }
+        let direct: Vec<&Direct> = manifest.direct.iter().collect();
+        unit_needs(
+            &effective,
+            manifest.needs_index.as_ref(),
+            &direct,
+            knowledge,
+            &mut needs,
+        );
+    }
+
+    // Configuration that governs nothing still declares hosts.
+    for manifest in project.manifests.values() {
+        if manifest.role == Role::Config && !governed.contains(manifest.path.as_str()) {
+            let mut effective = Effective::default();
+            effective.apply(&manifest.options);
+            unit_needs(&effective, None, &[], knowledge, &mut needs);
+        }
+    }
+
+    let endpoints = to_endpoints(needs, knowledge);
+    diagnostics.sort();
+    diagnostics.dedup();
+    Resolution {
+        endpoints,
+        diagnostics,
+    }
+}
+
+/// Requirements files that start a unit: those no other file includes, then, for
+/// files only reachable through a cycle, the first of each cycle by path.
+fn unit_roots(project: &Project) -> Vec<&str> {
+    let requirements: Vec<&str> = project
+        .manifests
+        .values()
+        .filter(|manifest| manifest.format == formats::requirements_txt::NAME)
+        .map(|manifest| manifest.path.as_str())
+        .collect();
+    let mut included: BTreeSet<&str> = BTreeSet::new();
+    for (from, edges) in &project.edges {
+        for edge in edges {
+            if edge.target != *from {
+                included.insert(&edge.target);
+            }
+        }
+    }
+    let mut roots: Vec<&str> = requirements
+        .iter()
+        .copied()
+        .filter(|path| !included.contains(path))
+        .collect();
+    let mut reached: BTreeSet<&str> = BTreeSet::new();
+    for root in &roots {
+        reach(project, root, &mut reached);
+    }
+    for path in requirements {
+        if !reached.contains(path) {
+            roots.push(path);
+            reach(project, path, &mut reached);
+        }
+    }
+    roots
+}
+
+fn reach<'a>(project: &'a Project, path: &'a str, reached: &mut BTreeSet<&'a str>) {
+    let mut stack = vec![path];
+    while let Some(path) = stack.pop() {
+        if !reached.insert(path) {
+            continue;
+        }
+        for edge in project.edges.get(path).into_iter().flatten() {
+            stack.push(&edge.target);
+        }
+    }
+}
+
+/// Depth-first, pre-order: the files of a unit with whether each came in as constraints.
+fn collect_unit<'a>(
+    project: &'a Project,
+    path: &'a str,
+    constraint: bool,
+    stack: &mut Vec<&'a str>,
+    visited: &mut BTreeSet<&'a str>,
+    files: &mut Vec<(&'a Manifest, bool)>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let Some(manifest) = project.manifests.get(path) else {
+        return;
+    };
+    if !visited.insert(path) {
+        return;
+    }
+    files.push((manifest, constraint));
+    stack.push(path);
+    for edge in project.edges.get(path).into_iter().flatten() {
+        if stack.contains(&edge.target.as_str()) {
+            let mut cycle: Vec<&str> = stack
+                .iter()
+                .skip_while(|step| **step != edge.target)
+                .copied()
+                .collect();
+            cycle.push(&edge.target);
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::IncludeCycle,
+                    edge.at.clone(),
+                    format!("include cycle: {}", cycle.join(" -> ")),
+                )
+                .with_help("remove one of the includes; pip follows each file once"),
+            );
+            continue;
+        }
+        if stack.len() >= MAX_INCLUDE_DEPTH {
+            diagnostics.push(Diagnostic::new(
+                Code::IncludeTooDeep,
+                edge.at.clone(),
+                format!(
+                    "includes nest deeper than {MAX_INCLUDE_DEPTH} files; `{}` is not followed",
+                    edge.target
+                ),
+            ));
+            continue;
+        }
+        collect_unit(
+            project,
+            &edge.target,
+            constraint || edge.constraint,
+            stack,
+            visited,
+            files,
+            diagnostics,
+        );
+    }
+    stack.pop();
+}
+
+fn parent(path: &str) -> &str {
+    path.rfind('/').map_or("", |index| &path[..index])
+}
+
+/// The nearest configuration file of a format in the directory of `path` or above.
+fn governing_config<'a>(project: &'a Project, path: &str, format: &str) -> Option<&'a Manifest> {
+    project
+        .manifests
+        .values()
+        .filter(|manifest| manifest.format == format)
+        .filter(|manifest| {
+            let directory = parent(&manifest.path);
+            directory.is_empty() || path.starts_with(&format!("{directory}/"))
+        })
+        .max_by_key(|manifest| parent(&manifest.path).len())
+}
+
+fn unit_needs(
+    effective: &Effective<'_>,
+    needs_index: Option<&Location>,
+    direct: &[&Direct],
+    knowledge: &Knowledge,
+    needs: &mut Vec<(Ecosystem, Need)>,
+) {
+    let ecosystem = Ecosystem::Python;
+    if effective.no_index.is_none() {
+        match effective.index_url {
+            Some(declared) => {
+                if let Some(remote) = &declared.remote {
+                    needs.push((
+                        ecosystem,
+                        Need {
+                            remote: remote.clone(),
+                            kind: Kind::Index,
+                            at: declared.at.clone(),
+                            replaces_default: true,
+                        },
+                    ));
+                }
+            }
+            None => {
+                if let Some(at) = needs_index
+                    && let Some(entry) = knowledge.default_index(ecosystem)
+                {
+                    let host = entry.forward_host();
+                    for &port in &entry.ports {
+                        needs.push((
+                            ecosystem,
+                            Need {
+                                remote: Remote {
+                                    scheme: entry.scheme.clone(),
+                                    host: host.clone(),
+                                    port,
+                                    path: String::new(),
+                                    display: String::new(),
+                                },
+                                kind: Kind::Index,
+                                at: at.clone(),
+                                replaces_default: false,
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        for declared in &effective.extra {
+            if let Some(remote) = &declared.remote {
+                needs.push((
+                    ecosystem,
+                    Need {
+                        remote: remote.clone(),
+                        kind: Kind::Index,
+                        at: declared.at.clone(),
+                        replaces_default: false,
+                    },
+                ));
+            }
+        }
+    }
+    for declared in &effective.find_links {
+        if let Some(remote) = &declared.remote {
+            needs.push((
+                ecosystem,
+                Need {
+                    remote: remote.clone(),
+                    kind: Kind::FindLinks,
+                    at: declared.at.clone(),
+                    replaces_default: false,
+                },
+            ));
+        }
+    }
+    for source in direct {
+        needs.push((
+            ecosystem,
+            Need {
+                remote: source.remote.clone(),
+                kind: source.kind,
+                at: source.at.clone(),
+                replaces_default: false,
+            },
+        ));
+    }
+}
+
+type Key = (Ecosystem, String, u16);
+
+/// Maps needs to endpoints through the knowledge base, adding companions and redirect
+/// targets, and merges endpoints with the same ecosystem, host and port.
+fn to_endpoints(needs: Vec<(Ecosystem, Need)>, knowledge: &Knowledge) -> Vec<Endpoint> {
+    let mut merged: BTreeMap<Key, Endpoint> = BTreeMap::new();
+    for (ecosystem, need) in needs {
+        let evidence = Evidence::from(&need.at);
+        let entry = knowledge.lookup(&need.remote.host);
+        let (purpose, fact) = match entry {
+            Some(entry) => (entry.purpose.clone(), Some(fact_of(entry))),
+            None => (generic_purpose(need.kind, need.replaces_default), None),
+        };
+        add(
+            &mut merged,
+            Endpoint {
+                host: need.remote.host.clone(),
+                port: need.remote.port,
+                scheme: need.remote.scheme.clone(),
+                ecosystem,
+                kind: need.kind,
+                purpose,
+                evidence: BTreeSet::from([evidence.clone()]),
+                knowledge: fact,
+            },
+        );
+        let mut companions: Vec<&str> = entry
+            .map(|entry| entry.companions.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        for trigger in knowledge.triggers(&need.remote.host, &need.remote.path) {
+            companions.extend(trigger.adds.iter().map(String::as_str));
+        }
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        while let Some(id) = companions.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let Some(companion) = knowledge.get(id) else {
+                continue;
+            };
+            companions.extend(companion.companions.iter().map(String::as_str));
+            for &port in &companion.ports {
+                add(
+                    &mut merged,
+                    Endpoint {
+                        host: companion.forward_host(),
+                        port,
+                        scheme: companion.scheme.clone(),
+                        ecosystem,
+                        kind: companion.kind.0,
+                        purpose: companion.purpose.clone(),
+                        evidence: BTreeSet::from([evidence.clone()]),
+                        knowledge: Some(fact_of(companion)),
+                    },
+                );
+            }
+        }
+    }
+    merged.into_values().collect()
+}
+
+fn fact_of(entry: &crate::knowledge::EndpointEntry) -> Fact {
+    Fact {
+        id: entry.id.clone(),
+        source: entry.source.clone(),
+    }
+}
+
+fn add(merged: &mut BTreeMap<Key, Endpoint>, endpoint: Endpoint) {
+    let key = (endpoint.ecosystem, endpoint.host.clone(), endpoint.port);
+    match merged.get_mut(&key) {
+        None => {
+            merged.insert(key, endpoint);
+        }
+        Some(existing) => {
+            let rank = |endpoint: &Endpoint| {
+                (
+                    endpoint.knowledge.is_none(),
+                    endpoint.kind,
+                    endpoint.purpose.clone(),
+                )
+            };
+            let better = rank(&endpoint) < rank(existing);
+            existing.evidence.extend(endpoint.evidence);
+            // Keep the most specific explanation, deterministically: a knowledge fact
+            // beats a generic sentence, then the lower kind, then the smaller purpose.
+            if better {
+                existing.kind = endpoint.kind;
+                existing.purpose = endpoint.purpose;
+                existing.knowledge = endpoint.knowledge;
+                existing.scheme = endpoint.scheme;
+            }
+        }
+    }
+}
+
+fn generic_purpose(kind: Kind, replaces_default: bool) -> String {
+    match kind {
+        Kind::Index if replaces_default => {
+            "Python package index that replaces the default index".into()
+        }
+        Kind::Index => "extra Python package index, searched besides the default".into(),
+        Kind::Files => "serves package files".into(),
+        Kind::FindLinks => "find-links page pip reads archive links from".into(),
+        Kind::Archive => "package archive downloaded directly".into(),
+        Kind::Vcs => "version-control repository cloned during install".into(),
+        Kind::Redirect => "target of a download redirect".into(),
+        Kind::Api => "API called before downloading".into(),
+        Kind::RemoteInclude => "remote requirements file named by -r (not followed)".into(),
+        Kind::DependencyLink => "setuptools dependency_links URL (pip ignores these)".into(),
+    }
+}
+
+/// Index options from the environment (only with `--env`), per installer.
+pub fn environment_options(
+    environment: &BTreeMap<String, String>,
+) -> (BTreeMap<Installer, IndexOptions>, Vec<Diagnostic>) {
+    let mut result = BTreeMap::new();
+    let location = |name: &str| Location::new(format!("env:{name}"), 0, 0);
+    let parse = |name: &str, value: &str, diagnostics: &mut Vec<Diagnostic>| -> Declared {
+        let at = location(name);
+        let remote = if let Ok(remote) = crate::remote::parse(value) {
+            Some(remote)
+        } else {
+            diagnostics.push(Diagnostic::new(
+                Code::InvalidUrl,
+                at.clone(),
+                format!("`{name}` is not a usable URL: `{value}`"),
+            ));
+            None
+        };
+        Declared { remote, at }
+    };
+    let mut unused: Vec<Diagnostic> = Vec::new();
+    let mut pip = IndexOptions::default();
+    if let Some(value) = environment.get("PIP_INDEX_URL") {
+        pip.index_url = Some(parse("PIP_INDEX_URL", value, &mut unused));
+    }
+    for (name, target) in [("PIP_EXTRA_INDEX_URL", 0), ("PIP_FIND_LINKS", 1)] {
+        if let Some(value) = environment.get(name) {
+            for word in value.split_whitespace() {
+                if target == 1 && !crate::remote::has_scheme(word) {
+                    continue;
+                }
+                let declared = parse(name, word, &mut unused);
+                if target == 0 {
+                    pip.extra_index_urls.push(declared);
+                } else {
+                    pip.find_links.push(declared);
+                }
+            }
+        }
+    }
+    if environment.get("PIP_NO_INDEX").is_some_and(|value| {
+        matches!(
+            value.to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    }) {
+        pip.no_index = Some(location("PIP_NO_INDEX"));
+    }
+    let mut uv = IndexOptions::default();
+    for name in ["UV_INDEX_URL", "UV_DEFAULT_INDEX"] {
+        if let Some(value) = environment.get(name) {
+            uv.index_url = Some(parse(name, value, &mut unused));
+        }
+    }
+    for name in ["UV_EXTRA_INDEX_URL", "UV_INDEX"] {
+        if let Some(value) = environment.get(name) {
+            for word in value.split_whitespace() {
+                // `UV_INDEX` accepts `name=url`.
+                let url = match word.split_once('=') {
+                    Some((name, url)) if !name.contains(':') => url,
+                    _ => word,
+                };
+                uv.extra_index_urls.push(parse(name, url, &mut unused));
+            }
+        }
+    }
+    if !pip.is_empty() {
+        result.insert(Installer::Pip, pip);
+    }
+    if !uv.is_empty() {
+        result.insert(Installer::Uv, uv);
+    }
+    (result, unused)
+}
