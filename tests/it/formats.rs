@@ -1,0 +1,112 @@
+//! Fixture snapshots per format: every file in `tests/fixtures/formats/<module>/` is
+//! parsed by the format whose module name is the folder name, and what it declares is
+//! snapshotted. A new fixture file is a new test case; broken inputs are fixtures too.
+
+use std::fmt::Write;
+
+use pkgallow::formats::{FORMATS, ParseContext};
+use pkgallow::model::{Declared, Manifest};
+use pkgallow::source::SourceFile;
+
+use crate::support;
+
+/// A readable, stable rendering of what a file declares.
+pub fn describe(manifest: &Manifest) -> String {
+    let mut out = String::new();
+    let declared = |d: &Declared| match &d.remote {
+        Some(remote) => format!(
+            "{}://{}:{} ({}) at {}",
+            remote.scheme, remote.host, remote.port, remote.display, d.at
+        ),
+        None => format!("<unknown host> at {}", d.at),
+    };
+    let _ = writeln!(
+        out,
+        "format: {}\ninstaller: {}\nrole: {:?}",
+        manifest.format,
+        manifest.installer.as_str(),
+        manifest.role
+    );
+    if let Some(index) = &manifest.options.index_url {
+        let _ = writeln!(out, "index-url (replaces the default): {}", declared(index));
+    }
+    for extra in &manifest.options.extra_index_urls {
+        let _ = writeln!(out, "extra-index-url: {}", declared(extra));
+    }
+    if let Some(at) = &manifest.options.no_index {
+        let _ = writeln!(out, "no-index at {at}");
+    }
+    for link in &manifest.options.find_links {
+        let _ = writeln!(out, "find-links: {}", declared(link));
+    }
+    match &manifest.needs_index {
+        Some(at) => {
+            let _ = writeln!(out, "needs an index: first at {at}");
+        }
+        None => out.push_str("needs no index\n"),
+    }
+    for direct in &manifest.direct {
+        let _ = writeln!(
+            out,
+            "{}: {}://{}:{} ({}) at {}",
+            direct.kind.as_str(),
+            direct.remote.scheme,
+            direct.remote.host,
+            direct.remote.port,
+            direct.remote.display,
+            direct.at
+        );
+    }
+    for include in &manifest.includes {
+        let _ = writeln!(
+            out,
+            "{} {} at {}",
+            if include.constraint {
+                "constraint"
+            } else {
+                "include"
+            },
+            include.target,
+            include.at
+        );
+    }
+    for diagnostic in &manifest.diagnostics {
+        let _ = writeln!(
+            out,
+            "{} {} at {}",
+            diagnostic.code.as_str(),
+            diagnostic.message,
+            diagnostic.location
+        );
+        if let Some(help) = &diagnostic.help {
+            let _ = writeln!(out, "  help: {help}");
+        }
+    }
+    out
+}
+
+#[test]
+fn format_fixtures() {
+    let base = support::root().join("tests/fixtures/formats");
+    let mut cases = 0;
+    for directory in support::subdirectories(&base) {
+        let module = directory.file_name().unwrap().to_string_lossy().to_string();
+        let name = module.replace('_', "-");
+        let format = FORMATS
+            .iter()
+            .find(|format| format.name().ends_with(&format!("/{name}")))
+            .unwrap_or_else(|| panic!("no format for fixture folder {module}"));
+        for path in support::files(&directory) {
+            let file_name = path.file_name().unwrap().to_string_lossy().to_string();
+            let text = support::expand(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+            let file = SourceFile::new(file_name.clone(), text);
+            let manifest = format.parse(&file, &ParseContext::default());
+            let snapshot = support::redact(&describe(&manifest));
+            insta::with_settings!({snapshot_path => "../fixtures/formats/snapshots", prepend_module_to_snapshot => false}, {
+                insta::assert_snapshot!(format!("{module}__{file_name}"), snapshot);
+            });
+            cases += 1;
+        }
+    }
+    assert!(cases > 0, "no format fixtures found");
+}
