@@ -278,12 +278,7 @@ fn read(path: &Path, display: &str) -> Loaded {
         Ok(text) => text,
         Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
     };
-    // A byte-order mark is not part of the first line.
-    Loaded::Text(
-        text.strip_prefix('\u{feff}')
-            .map(str::to_string)
-            .unwrap_or(text),
-    )
+    Loaded::Text(text)
 }
 
 fn slash_path(path: &Path) -> String {

@@ -81,6 +81,17 @@ pub fn build(endpoints: &[Endpoint]) -> Plan {
         if web.is_empty() {
             continue;
         }
+        if let Some(service) = private_endpoint_service(host) {
+            plan.skipped.push(Skipped {
+                host: host.to_string(),
+                ports: web.iter().map(|e| e.port).collect(),
+                reason: format!(
+                    "is an Azure Storage account ({service}); in allow_only_approved_outbound FQDN rules cannot reach storage: add a private_endpoint rule to the account instead"
+                ),
+                evidence,
+            });
+            continue;
+        }
         plan.rules.push(Rule {
             name: rule_name(host),
             destination: host.to_string(),
@@ -90,6 +101,25 @@ pub fn build(endpoints: &[Endpoint]) -> Plan {
         });
     }
     plan
+}
+
+/// Azure Storage endpoint suffixes and their private-endpoint subresources: FQDN rules
+/// to storage accounts are not allowed in approved-only mode (Microsoft's managed-network
+/// documentation, "you can't use an FQDN rule to reach Azure Storage").
+const STORAGE_SUFFIXES: [(&str, &str); 5] = [
+    (".blob.core.windows.net", "blob"),
+    (".dfs.core.windows.net", "dfs"),
+    (".file.core.windows.net", "file"),
+    (".queue.core.windows.net", "queue"),
+    (".table.core.windows.net", "table"),
+];
+
+/// The storage subresource of a host that must be reached through a private endpoint.
+fn private_endpoint_service(host: &str) -> Option<&'static str> {
+    STORAGE_SUFFIXES
+        .iter()
+        .find(|(suffix, _)| host.ends_with(suffix) && host.len() > suffix.len())
+        .map(|(_, service)| *service)
 }
 
 /// The stable Azure rule name of a host.

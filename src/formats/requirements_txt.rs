@@ -250,6 +250,16 @@ fn apply_option(
                     )
                     .with_help("pkgallow never downloads; vendor the file into the repository to have it scanned"),
                 );
+            } else if value.contains("${") {
+                manifest.diagnostics.push(
+                    Diagnostic::at(
+                        Code::UnresolvedVariable,
+                        file,
+                        at.clone(),
+                        format!("`{value}` names a variable that is not expanded, so the included file is unknown"),
+                    )
+                    .with_help("pass --env to expand variables from the environment, or write the path"),
+                );
             } else {
                 let target = value
                     .strip_prefix("file://")

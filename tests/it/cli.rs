@@ -60,3 +60,56 @@ fn cli_cases() {
         });
     }
 }
+
+/// Credentials in URLs (userinfo, SAS signatures, values expanded from the environment)
+/// never reach any output of any command, in any format.
+#[test]
+fn secrets_never_leak() {
+    let fixture = support::root().join("tests/fixtures/repos/secrets");
+    let temp = tempfile::tempdir().unwrap();
+    support::copy_tree(&fixture, temp.path());
+    // A broken line holding a secret, so that a diagnostic shows its source line.
+    std::fs::write(
+        temp.path().join("more-requirements.txt"),
+        "--extra-index-url https://user:LineSecret999@broken host.example.com/simple\n-i https://x:QuerySecret777@${UNSET_HOST}/simple\n",
+    )
+    .unwrap();
+    let secrets = [
+        "ghp_SuperSecretToken123",
+        "SecretSignatureValue",
+        "EnvSecret555",
+        "LineSecret999",
+        "QuerySecret777",
+    ];
+    let mut commands: Vec<Vec<&str>> = vec![
+        vec!["scan"],
+        vec!["scan", "--format", "json"],
+        vec!["scan", "--format", "markdown"],
+    ];
+    for emitter in pkgallow::emit::EMITTERS {
+        commands.push(vec!["generate", emitter.target()]);
+    }
+    for mut args in commands {
+        for env in [false, true] {
+            if env {
+                args.push("--env");
+            }
+            let output = Command::new(support::binary())
+                .args(&args)
+                .current_dir(temp.path())
+                .env("PRIVATE_TOKEN", "EnvSecret555")
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{args:?} failed");
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert!(!text.is_empty());
+            for secret in secrets {
+                assert!(!text.contains(secret), "{args:?} leaked {secret}:\n{text}");
+            }
+        }
+    }
+}
