@@ -11,7 +11,7 @@ use pkgallow::source::SourceFile;
 use crate::support;
 
 /// A readable, stable rendering of what a file declares.
-pub fn describe(manifest: &Manifest) -> String {
+pub(crate) fn describe(manifest: &Manifest) -> String {
     let mut out = String::new();
     let declared = |d: &Declared| match &d.remote {
         Some(remote) => format!(

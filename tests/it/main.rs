@@ -1,6 +1,9 @@
 //! The one integration-test binary: fixture snapshots, end-to-end CLI cases, and the
 //! check of generated YAML by Microsoft's own `azure-ai-ml` loader.
 
+// Helpers outside `#[test]` functions panic on purpose: a failed set-up fails the test.
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
+
 mod cli;
 mod formats;
 mod repos;

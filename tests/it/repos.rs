@@ -14,7 +14,7 @@ use pkgallow::resolve::{Resolution, resolve};
 use crate::support;
 
 /// Scans a fixture repository copied into a temporary directory.
-pub fn scan_fixture(fixture: &Path) -> (tempfile::TempDir, Resolution) {
+pub(crate) fn scan_fixture(fixture: &Path) -> (tempfile::TempDir, Resolution) {
     let temp = tempfile::tempdir().unwrap();
     support::copy_tree(fixture, temp.path());
     let project = discover(&[temp.path().to_path_buf()], &ScanOptions::default()).unwrap();

@@ -24,7 +24,7 @@ fn reverse(host: &str) -> String {
 }
 
 /// Replaces every `{{host:reversed}}` with the host written forward.
-pub fn expand(text: &str) -> String {
+pub(crate) fn expand(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{host:") {
@@ -41,7 +41,7 @@ pub fn expand(text: &str) -> String {
 }
 
 /// Replaces every registry host in `text` with its `{{host:reversed}}` placeholder.
-pub fn redact(text: &str) -> String {
+pub(crate) fn redact(text: &str) -> String {
     let suffixes: Vec<String> = REVERSED_REGISTRY_SUFFIXES
         .iter()
         .map(|s| reverse(s))
@@ -79,7 +79,7 @@ pub fn redact(text: &str) -> String {
 }
 
 /// Copies a fixture tree into `to`, expanding placeholders in every text file.
-pub fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     let mut entries: Vec<_> = std::fs::read_dir(from)
         .unwrap()
@@ -102,12 +102,12 @@ pub fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// The repository root.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Directories directly under `dir`, sorted; `snapshots` folders are not cases.
-pub fn subdirectories(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn subdirectories(dir: &Path) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -118,7 +118,7 @@ pub fn subdirectories(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Files directly under `dir`, sorted.
-pub fn files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -129,7 +129,7 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The pkgallow binary built for this test run.
-pub fn binary() -> PathBuf {
+pub(crate) fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_pkgallow"))
 }
 
