@@ -190,6 +190,33 @@ mod tests {
         assert_eq!(names.len(), Code::ALL.len());
     }
 
+    /// The README's warning table lists every code with its name, in order.
+    #[test]
+    fn readme_lists_every_code() {
+        let readme = include_str!("../README.md");
+        let rows: Vec<&str> = readme
+            .lines()
+            .filter(|line| {
+                line.starts_with("| P") && line[3..].starts_with(|c: char| c.is_ascii_digit())
+            })
+            .collect();
+        let expected: Vec<String> = Code::ALL
+            .iter()
+            .map(|code| format!("| {} | {} |", code.as_str(), code.name()))
+            .collect();
+        assert_eq!(
+            rows.len(),
+            expected.len(),
+            "README warning table is out of date"
+        );
+        for (row, prefix) in rows.iter().zip(&expected) {
+            assert!(
+                row.starts_with(prefix.as_str()),
+                "README row `{row}` should start with `{prefix}`"
+            );
+        }
+    }
+
     #[test]
     fn messages_are_redacted() {
         let file = SourceFile::new("r.txt", "-i https://u:topsecret@example.com/simple\n");
