@@ -7,4 +7,6 @@
 mod cli;
 mod formats;
 mod repos;
+mod robustness;
+mod semantics;
 mod support;

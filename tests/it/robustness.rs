@@ -1,0 +1,76 @@
+//! Bad input never stops a scan and never panics: symlink loops, binary files, files over
+//! the size limit and invalid UTF-8 each give a warning and the rest of the tree is still
+//! scanned; a missing path is a usage error (exit 2).
+
+use std::process::Command;
+
+use crate::support;
+
+#[test]
+fn hostile_trees_give_warnings_not_failures() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = temp.path();
+    std::fs::create_dir_all(root.join("nested")).unwrap();
+    std::fs::write(
+        root.join("requirements.txt"),
+        "-i https://good.example.com/simple\nnumpy\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("nested/requirements-bin.txt"), b"numpy\0\x01\x02").unwrap();
+    std::fs::write(
+        root.join("nested/requirements-latin1.txt"),
+        b"caf\xe9 == 1\n-i https://latin.example.com/simple\n",
+    )
+    .unwrap();
+    let big = std::fs::File::create(root.join("nested/requirements-huge.txt")).unwrap();
+    big.set_len(17 * 1024 * 1024).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("..", root.join("nested/loop")).unwrap();
+
+    let output = Command::new(support::binary())
+        .args(["scan", "--format", "json"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let hosts: Vec<&str> = json["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["host"].as_str().unwrap())
+        .collect();
+    assert!(hosts.contains(&"good.example.com"), "{hosts:?}");
+    assert!(hosts.contains(&"latin.example.com"), "{hosts:?}");
+    let codes: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"P102"),
+        "binary file not reported: {codes:?}"
+    );
+    assert!(codes.contains(&"P103"), "huge file not reported: {codes:?}");
+    #[cfg(unix)]
+    assert!(
+        codes.contains(&"P104"),
+        "symlink loop not reported: {codes:?}"
+    );
+}
+
+#[test]
+fn missing_paths_are_usage_errors() {
+    let output = Command::new(support::binary())
+        .args(["scan", "/no/such/path/at/all"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("error: "));
+}

@@ -1,0 +1,106 @@
+//! The semantics that decide correctness, asserted directly on the fixture projects (the
+//! snapshots show everything; these say what must hold): an index that replaces the
+//! default is not one that adds to it, includes are followed, comments are ignored,
+//! configuration applies to its own tree, and credentials never appear.
+
+use std::collections::BTreeSet;
+
+use crate::repos::scan_fixture;
+use crate::support;
+
+fn hosts(fixture: &str) -> BTreeSet<String> {
+    let (_temp, resolution) =
+        scan_fixture(&support::root().join("tests/fixtures/repos").join(fixture));
+    resolution
+        .endpoints
+        .iter()
+        .map(|endpoint| endpoint.host.clone())
+        .collect()
+}
+
+fn default_index() -> String {
+    support::expand("{{host:org.pypi}}")
+}
+
+fn default_files() -> String {
+    support::expand("{{host:org.pythonhosted.files}}")
+}
+
+#[test]
+fn the_default_index_comes_with_its_files_host() {
+    let found = hosts("pip-basic");
+    assert_eq!(found, BTreeSet::from([default_index(), default_files()]));
+}
+
+#[test]
+fn an_index_url_replaces_the_default_for_the_file_and_its_includes() {
+    let found = hosts("index-replaced");
+    assert_eq!(
+        found,
+        BTreeSet::from(["artifactory.example.com".to_string()])
+    );
+}
+
+#[test]
+fn an_extra_index_adds_includes_are_followed_and_comments_ignored() {
+    let found = hosts("includes-and-extras");
+    for host in [
+        default_index(),
+        default_files(),
+        "download.pytorch.org".into(),
+        "github.com".into(),
+        "gitlab.com".into(),
+    ] {
+        assert!(found.contains(&host), "{host} missing from {found:?}");
+    }
+    // GitHub release downloads redirect to the release-asset hosts.
+    assert!(found.contains("release-assets.githubusercontent.com"));
+    assert!(
+        !found
+            .iter()
+            .any(|host| host.contains("ignored") || host.contains("commented")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn no_index_removes_every_index_but_keeps_find_links() {
+    assert_eq!(
+        hosts("no-index"),
+        BTreeSet::from(["wheels.example.com".to_string()])
+    );
+}
+
+#[test]
+fn pip_conf_governs_its_own_tree_and_the_nearest_wins() {
+    let (_temp, resolution) =
+        scan_fixture(&support::root().join("tests/fixtures/repos/pip-conf-scope"));
+    let evidence_of = |host: &str| -> Vec<String> {
+        resolution
+            .endpoints
+            .iter()
+            .filter(|endpoint| endpoint.host == host)
+            .flat_map(|endpoint| {
+                endpoint
+                    .evidence
+                    .iter()
+                    .map(|e| format!("{}:{}", e.path, e.line))
+            })
+            .collect()
+    };
+    // team-a is governed by the root pip.conf: the mirror replaces the default there.
+    assert_eq!(evidence_of("nexus.example.com"), ["pip.conf:2"]);
+    // team-b's own pip.conf is nearer: the root mirror does not apply, the default does.
+    assert_eq!(evidence_of(&default_index()), ["team-b/requirements.txt:2"]);
+    assert_eq!(evidence_of("pypi.nvidia.com"), ["team-b/pip.conf:3"]);
+}
+
+#[test]
+fn credentials_are_redacted_but_their_hosts_are_kept() {
+    let (_temp, resolution) = scan_fixture(&support::root().join("tests/fixtures/repos/secrets"));
+    let json = pkgallow::report::json::render(&resolution);
+    assert!(json.contains("pkgs.dev.azure.com"));
+    assert!(json.contains("gitlab.example.com"));
+    assert!(!json.contains("ghp_SuperSecretToken123"));
+    assert!(!json.contains("SecretSignatureValue"));
+}
