@@ -4,6 +4,7 @@
 // Helpers outside `#[test]` functions panic on purpose: a failed set-up fails the test.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
+mod azure_loader;
 mod cli;
 mod formats;
 mod repos;

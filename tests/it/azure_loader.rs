@@ -1,0 +1,318 @@
+//! Generated workspace YAML checked by Microsoft's own loader: every repository fixture
+//! and every shipped example project is scanned, rendered with the `azureml-yaml`
+//! emitter and loaded by `azure.ai.ml.load_workspace` (pinned in
+//! `tests/azure_loader/requirements.txt`) in one Python process, which checks the
+//! workspace name, the isolation mode and the exact set of FQDN rules it understood.
+//!
+//! The loader lives in a virtualenv under `target/` that the test builds on first use
+//! and reuses while its marker matches the requirements file. Missing Python or a
+//! failed install fails the test: a skipped check would look like a passed one.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pkgallow::emit;
+use pkgallow::plan;
+
+use crate::repos::scan_fixture;
+use crate::support;
+
+/// Written into the virtualenv last, holding the requirements it was built from, so a
+/// half-built or outdated virtualenv is never taken for a ready one.
+const MARKER: &str = ".pkgallow-requirements";
+
+/// Workspace names that a careless YAML writer would turn into numbers, booleans or
+/// nulls; each is rendered over the fixture with the most rules.
+const TRICKY_WORKSPACE_NAMES: [&str; 4] = ["0123", "1e3", "yes", "null"];
+
+/// One generated file and what the loader must find in it.
+struct Case {
+    label: String,
+    workspace: String,
+    yaml: String,
+    rules: Vec<(String, String)>,
+}
+
+#[test]
+fn generated_yaml_loads_with_azure_ai_ml() {
+    let root = support::root();
+    let requirements_path = root.join("tests/azure_loader/requirements.txt");
+    let requirements = fs::read_to_string(&requirements_path).unwrap();
+    let pinned = pinned_version(&requirements);
+    let venv = ensure_venv(
+        &root.join("target"),
+        &requirements_path,
+        &requirements,
+        &pinned,
+    );
+
+    let cases = cases(&root);
+    let richest = cases.iter().map(|case| case.rules.len()).max().unwrap_or(0);
+    assert!(
+        richest >= 3,
+        "no fixture yields several rules ({richest} at most), so the loader check proves little"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut workspaces = Vec::new();
+    for (index, case) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("{index:02}-workspace.yml"));
+        fs::write(&path, &case.yaml).unwrap();
+        let rules: Vec<serde_json::Value> = case
+            .rules
+            .iter()
+            .map(
+                |(name, destination)| serde_json::json!({"name": name, "destination": destination}),
+            )
+            .collect();
+        workspaces.push(serde_json::json!({
+            "label": case.label,
+            "path": path,
+            "workspace": case.workspace,
+            "rules": rules,
+        }));
+    }
+    let manifest = dir.path().join("manifest.json");
+    let manifest_json =
+        serde_json::json!({"azure_ai_ml_version": pinned, "workspaces": workspaces});
+    fs::write(
+        &manifest,
+        serde_json::to_string_pretty(&manifest_json).unwrap(),
+    )
+    .unwrap();
+
+    let output = Command::new(venv_python(&venv))
+        // Isolated: no PYTHONPATH, user site-packages or current directory on the path.
+        .arg("-I")
+        .arg(root.join("tests/azure_loader/check_workspace.py"))
+        .arg(&manifest)
+        // load_workspace sends nothing, but azure-ai-ml pulls in OpenTelemetry; keep it off.
+        .env("OTEL_SDK_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "azure-ai-ml {pinned} did not load the generated YAML as expected ({}); the files are in {}\n{}",
+        output.status,
+        dir.keep().display(),
+        describe(&output)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let checked = stdout
+        .lines()
+        .filter(|line| line.starts_with("ok "))
+        .count();
+    assert_eq!(checked, cases.len(), "{}", describe(&output));
+}
+
+/// Every fixture repository and example project, plus the tricky workspace names.
+fn cases(root: &Path) -> Vec<Case> {
+    let mut projects: Vec<(String, PathBuf)> =
+        support::subdirectories(&root.join("tests/fixtures/repos"))
+            .into_iter()
+            .map(|dir| (format!("fixture {}", file_name(&dir)), dir))
+            .collect();
+    assert!(!projects.is_empty(), "no fixture repositories found");
+    let examples = root.join("examples");
+    if examples.is_dir() {
+        projects.extend(
+            support::subdirectories(&examples)
+                .into_iter()
+                .filter(|dir| has_files(dir))
+                .map(|dir| (format!("example {}", file_name(&dir)), dir)),
+        );
+    }
+
+    let emitter = emit::emitter("azureml-yaml").expect("the azureml-yaml emitter exists");
+    let mut cases = Vec::new();
+    let mut richest: Option<(String, plan::Plan)> = None;
+    for (label, dir) in projects {
+        let (_temp, resolution) = scan_fixture(&dir);
+        let mut plan = plan::build(&resolution.endpoints);
+        let workspace = format!("ws-{}", file_name(&dir));
+        plan.workspace_name = Some(workspace.clone());
+        cases.push(Case {
+            label: label.clone(),
+            workspace,
+            yaml: emitter.render(&plan),
+            rules: rules(&plan),
+        });
+        if richest
+            .as_ref()
+            .is_none_or(|(_, best)| plan.rules.len() > best.rules.len())
+        {
+            richest = Some((label, plan));
+        }
+    }
+
+    let (label, mut plan) = richest.unwrap();
+    for name in TRICKY_WORKSPACE_NAMES {
+        plan.workspace_name = Some(name.to_string());
+        cases.push(Case {
+            label: format!("{label} as workspace {name:?}"),
+            workspace: name.to_string(),
+            yaml: emitter.render(&plan),
+            rules: rules(&plan),
+        });
+    }
+    cases
+}
+
+fn rules(plan: &plan::Plan) -> Vec<(String, String)> {
+    plan.rules
+        .iter()
+        .map(|rule| (rule.name.clone(), rule.destination.clone()))
+        .collect()
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(OsStr::to_string_lossy)
+        .unwrap_or_default()
+        .into_owned()
+}
+
+/// Whether `dir` holds at least one file at any depth.
+fn has_files(dir: &Path) -> bool {
+    fs::read_dir(dir).unwrap().any(|entry| {
+        let path = entry.unwrap().path();
+        path.is_file() || (path.is_dir() && has_files(&path))
+    })
+}
+
+/// The version in the `azure-ai-ml==VERSION` line of the requirements file.
+fn pinned_version(requirements: &str) -> String {
+    requirements
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("azure-ai-ml=="))
+        .map(|version| version.trim().to_string())
+        .filter(|version| !version.is_empty())
+        .expect("tests/azure_loader/requirements.txt must pin azure-ai-ml==VERSION exactly")
+}
+
+fn venv_python(venv: &Path) -> PathBuf {
+    if cfg!(windows) {
+        venv.join("Scripts/python.exe")
+    } else {
+        venv.join("bin/python")
+    }
+}
+
+/// Whether `venv` was fully built from these requirements and imports the pinned loader.
+fn venv_is_ready(venv: &Path, requirements: &str, pinned: &str) -> bool {
+    if fs::read_to_string(venv.join(MARKER)).ok().as_deref() != Some(requirements) {
+        return false;
+    }
+    // A moved or upgraded base interpreter breaks a virtualenv without touching the marker.
+    Command::new(venv_python(venv))
+        .args([
+            "-I",
+            "-c",
+            "import importlib.metadata, azure.ai.ml; print(importlib.metadata.version('azure-ai-ml'))",
+        ])
+        .output()
+        .is_ok_and(|out| out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == pinned)
+}
+
+/// `target/azure-ai-ml-venv`, built when missing or outdated. It is built in a temporary
+/// sibling directory and renamed into place only once complete, so an interrupted or
+/// concurrent build never leaves a half-installed virtualenv where a later run would
+/// reuse it. (Only `bin/python` is used: console scripts installed by pip keep the
+/// temporary path in their `#!` lines.)
+fn ensure_venv(
+    target: &Path,
+    requirements_path: &Path,
+    requirements: &str,
+    pinned: &str,
+) -> PathBuf {
+    let venv = target.join("azure-ai-ml-venv");
+    if venv_is_ready(&venv, requirements, pinned) {
+        return venv;
+    }
+    fs::create_dir_all(target).unwrap();
+    // Removed when dropped, including when a failed step panics.
+    let building = tempfile::Builder::new()
+        .prefix("azure-ai-ml-venv.building-")
+        .tempdir_in(target)
+        .unwrap();
+
+    let created = Command::new("python3")
+        .args([
+            OsStr::new("-m"),
+            OsStr::new("venv"),
+            building.path().as_os_str(),
+        ])
+        .output();
+    let created = match created {
+        Ok(output) => output,
+        Err(error) if error.kind() == ErrorKind::NotFound => panic!(
+            "python3 is not on PATH: the azure-ai-ml loader check needs Python 3 with the venv module \
+             (Debian: apt-get install python3 python3-venv)"
+        ),
+        Err(error) => panic!("could not run python3 -m venv: {error}"),
+    };
+    assert!(
+        created.status.success(),
+        "python3 -m venv failed ({}); on Debian the venv module is the python3-venv package\n{}",
+        created.status,
+        describe(&created)
+    );
+
+    let python = venv_python(building.path());
+    let installed = Command::new(&python)
+        .args([
+            "-I",
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "-r",
+        ])
+        .arg(requirements_path)
+        .output()
+        .unwrap_or_else(|error| panic!("could not run {}: {error}", python.display()));
+    assert!(
+        installed.status.success(),
+        "pip install -r {} failed ({}): the azure-ai-ml loader check cannot run\n{}",
+        requirements_path.display(),
+        installed.status,
+        describe(&installed)
+    );
+    fs::write(building.path().join(MARKER), requirements).unwrap();
+    assert!(
+        venv_is_ready(building.path(), requirements, pinned),
+        "azure-ai-ml {pinned} installed into {} but does not import at that version",
+        building.path().display()
+    );
+
+    // An outdated virtualenv is replaced; one that another test run finished meanwhile is kept.
+    if venv.exists() && !venv_is_ready(&venv, requirements, pinned) {
+        match fs::remove_dir_all(&venv) {
+            Err(error) if error.kind() != ErrorKind::NotFound => {
+                panic!("could not remove the outdated {}: {error}", venv.display())
+            }
+            _ => {}
+        }
+    }
+    if let Err(error) = fs::rename(building.path(), &venv) {
+        assert!(
+            venv_is_ready(&venv, requirements, pinned),
+            "could not move the new virtualenv to {}: {error}",
+            venv.display()
+        );
+    }
+    venv
+}
+
+/// A process's exit status, standard output and standard error, for failure messages.
+fn describe(output: &Output) -> String {
+    format!(
+        "--- stdout ---\n{}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
