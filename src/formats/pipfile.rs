@@ -15,7 +15,7 @@ use std::path::Path;
 
 use toml_edit::Item;
 
-use crate::formats::pyproject_toml::{IndexPin, Reader};
+use crate::formats::toml_support::{IndexPin, Reader};
 use crate::formats::{ParseContext, expand_variables, file_name, toml_support};
 use crate::model::{Declared, Installer, Kind, Manifest, Role};
 use crate::remote;

@@ -19,7 +19,7 @@ use std::path::Path;
 use toml_edit::{Item, TableLike};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::pyproject_toml::{IndexPin, Reader, key_path};
+use crate::formats::toml_support::{IndexPin, Reader, key_path};
 use crate::formats::{ParseContext, file_name, toml_support};
 use crate::model::{Installer, Kind, Manifest, Role};
 use crate::source::{Location, SourceFile};
