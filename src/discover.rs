@@ -150,6 +150,7 @@ impl Walker<'_> {
                     self.queue.push_back(display.to_string());
                 }
                 self.project.manifests.insert(display.to_string(), manifest);
+                self.project.files.insert(display.to_string(), file);
                 self.fs_paths.insert(display.to_string(), path);
             }
             Loaded::Skipped(diagnostic) => self.project.diagnostics.push(diagnostic),
@@ -207,6 +208,7 @@ impl Walker<'_> {
                             self.project
                                 .manifests
                                 .insert(target_display.clone(), manifest);
+                            self.project.files.insert(target_display.clone(), file);
                             self.fs_paths.insert(target_display.clone(), target_fs);
                         }
                         Loaded::Skipped(diagnostic) => {

@@ -54,10 +54,10 @@ pub enum Kind {
     Files,
     /// A find-links page or directory listing.
     FindLinks,
-    /// A direct download of a package archive.
-    Archive,
     /// A version-control repository cloned during install.
     Vcs,
+    /// A direct download of a package archive.
+    Archive,
     /// A host an HTTP redirect sends downloads to.
     Redirect,
     /// An API a client calls before downloading.

@@ -48,6 +48,9 @@ pub struct Project {
     pub environment: BTreeMap<Installer, IndexOptions>,
     /// Problems found while walking and reading.
     pub diagnostics: Vec<Diagnostic>,
+    /// The text of every parsed file, so that diagnostics found after parsing (an include
+    /// cycle, a missing include) can still show their source line.
+    pub files: BTreeMap<String, crate::source::SourceFile>,
 }
 
 /// The outcome of a scan.
@@ -199,6 +202,15 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
     }
 
     let endpoints = to_endpoints(needs, knowledge);
+    for diagnostic in &mut diagnostics {
+        if diagnostic.source_line.is_none()
+            && let Some(file) = project.files.get(&diagnostic.location.path)
+        {
+            diagnostic.source_line = file
+                .line_text(diagnostic.location.line)
+                .map(crate::redact::text);
+        }
+    }
     diagnostics.sort();
     diagnostics.dedup();
     Resolution {
