@@ -72,13 +72,60 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "NAME")]
     pub workspace_name: Option<String>,
 
-    /// The workspace's resource group (az-cli).
+    /// The workspace's resource group.
     #[arg(long, value_name = "GROUP")]
     pub resource_group: Option<String>,
 
-    /// Write to this file instead of standard output.
+    /// Where the rules are enforced: the workspace's managed network, your own VNet's
+    /// Azure Firewall, or both (managed network for the workspace's compute, firewall for
+    /// attached compute).
+    #[arg(long, value_enum, default_value_t = Network::Managed)]
+    pub network: Network,
+
+    /// `exact`: one rule per host. `collapse`: hosts the knowledge base marks as one
+    /// service share a wildcard rule (never over shared hosting; the apex keeps its own).
+    #[arg(long, value_enum, default_value_t = WildcardMode::Exact)]
+    pub wildcards: WildcardMode,
+
+    /// Add the service tags and hosts Azure ML itself needs in a customer-managed VNet.
+    #[arg(long)]
+    pub include_azureml_core: bool,
+
+    /// The Azure cloud of `--include-azureml-core`.
+    #[arg(long, value_enum, default_value_t = CloudName::Public)]
+    pub cloud: CloudName,
+
+    /// Write to this file (atomically: a temporary file, then a rename); `-` is standard
+    /// output, the default.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Overwrite an existing `--output` file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Network {
+    /// The workspace's managed network (`allow_only_approved_outbound`).
+    Managed,
+    /// Your own VNet behind Azure Firewall and NSGs.
+    CustomerManaged,
+    /// Both, each set labelled with where it applies.
+    Hybrid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WildcardMode {
+    Exact,
+    Collapse,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CloudName {
+    Public,
+    China,
+    Usgov,
 }
 
 /// Output targets; each is one module in `emit/`.

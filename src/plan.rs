@@ -14,6 +14,62 @@ use crate::model::{Endpoint, Evidence};
 /// Ports managed-network FQDN rules support.
 pub const FQDN_RULE_PORTS: [u16; 2] = [80, 443];
 
+/// Where the rules are enforced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NetworkMode {
+    /// The workspace's managed network (`allow_only_approved_outbound`): FQDN,
+    /// private-endpoint and service-tag outbound rules.
+    #[default]
+    Managed,
+    /// The customer's own VNet behind Azure Firewall (and NSGs).
+    CustomerManaged,
+    /// Both: the managed network serves the workspace's own compute, the customer's
+    /// firewall serves attached compute.
+    Hybrid,
+}
+
+/// How hosts become rule destinations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Wildcards {
+    /// One rule per exact host (least privilege).
+    #[default]
+    Exact,
+    /// Hosts the knowledge base marks as one service share a wildcard rule; the apex
+    /// always keeps its own rule (a wildcard never covers its apex).
+    Collapse,
+}
+
+/// The Azure cloud, for the core Azure ML requirements of a customer-managed VNet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Cloud {
+    #[default]
+    Public,
+    China,
+    UsGov,
+}
+
+impl Cloud {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cloud::Public => "public",
+            Cloud::China => "china",
+            Cloud::UsGov => "usgov",
+        }
+    }
+}
+
+/// Options that shape a plan.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    pub network: NetworkMode,
+    pub wildcards: Wildcards,
+    /// Add the hosts and service tags Azure ML itself needs in a customer-managed VNet.
+    pub include_azureml_core: bool,
+    pub cloud: Cloud,
+    pub workspace_name: Option<String>,
+    pub resource_group: Option<String>,
+}
+
 /// One outbound FQDN rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
@@ -35,30 +91,145 @@ pub struct Skipped {
     pub evidence: BTreeSet<Evidence>,
 }
 
+/// A private-endpoint rule to suggest instead of an FQDN rule: Azure forbids FQDN rules
+/// to storage accounts in approved-only mode, and container registries and key vaults
+/// are reached privately. The subscription and resource group are not knowable from a
+/// repository, so every target writes them as parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrivateEndpoint {
+    /// Rule name, derived from the resource and subresource.
+    pub name: String,
+    /// The host that revealed the resource.
+    pub host: String,
+    /// ARM resource type, e.g. `Microsoft.Storage/storageAccounts`.
+    pub resource_type: &'static str,
+    /// The resource's name (the storage account, registry or vault).
+    pub resource_name: String,
+    /// `blob`, `dfs`, `file`, `queue`, `table`, `registry`, `vault`.
+    pub subresource_target: &'static str,
+    /// Serverless Spark needs it on; the loader requires the field either way.
+    pub spark_enabled: bool,
+    pub purposes: BTreeSet<String>,
+    pub evidence: BTreeSet<Evidence>,
+}
+
+impl PrivateEndpoint {
+    /// The resource id with the subscription and resource group as named placeholders,
+    /// which each target replaces with its own parameter syntax.
+    pub fn resource_id(&self, subscription: &str, resource_group: &str) -> String {
+        format!(
+            "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/{}/{}",
+            self.resource_type, self.resource_name
+        )
+    }
+}
+
+/// Transport of a host:port a firewall must allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    /// Plain HTTP: an Azure Firewall application rule `Http:port`.
+    Http,
+    /// HTTPS: an application rule `Https:port`.
+    Https,
+    /// Anything else over TCP (git over SSH, svn): a network rule.
+    Tcp,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Http => "Http",
+            Protocol::Https => "Https",
+            Protocol::Tcp => "TCP",
+        }
+    }
+}
+
+/// One host, protocol and port a customer-managed firewall must allow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flow {
+    /// Rule name derived from the host and port.
+    pub name: String,
+    pub host: String,
+    pub protocol: Protocol,
+    pub port: u16,
+    pub purposes: BTreeSet<String>,
+    pub evidence: BTreeSet<Evidence>,
+}
+
 /// What `generate` writes, whatever the target.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
+    /// Managed network: FQDN rules.
     pub rules: Vec<Rule>,
+    /// Managed network: private-endpoint suggestions.
+    pub private_endpoints: Vec<PrivateEndpoint>,
+    /// Managed network: hosts FQDN rules cannot carry (other ports).
     pub skipped: Vec<Skipped>,
+    /// Customer-managed firewall: every host, protocol and port.
+    pub flows: Vec<Flow>,
     /// Every host, for the plain hosts list.
     pub hosts: BTreeSet<String>,
-    pub workspace_name: Option<String>,
-    pub resource_group: Option<String>,
+    pub options: PlanOptions,
+}
+
+impl Plan {
+    pub fn workspace_name(&self) -> Option<&str> {
+        self.options.workspace_name.as_deref()
+    }
+
+    pub fn resource_group(&self) -> Option<&str> {
+        self.options.resource_group.as_deref()
+    }
 }
 
 /// Builds the plan from scan endpoints (any order; the result is sorted).
-pub fn build(endpoints: &[Endpoint]) -> Plan {
+pub fn build(endpoints: &[Endpoint], options: PlanOptions) -> Plan {
     let mut by_host: BTreeMap<&str, Vec<&Endpoint>> = BTreeMap::new();
     for endpoint in endpoints {
         by_host.entry(&endpoint.host).or_default().push(endpoint);
     }
-    let mut plan = Plan::default();
+    let mut plan = Plan {
+        options,
+        ..Plan::default()
+    };
     for (host, endpoints) in by_host {
         plan.hosts.insert(host.to_string());
         let evidence: BTreeSet<Evidence> = endpoints
             .iter()
             .flat_map(|e| e.evidence.iter().cloned())
             .collect();
+        let purposes: BTreeSet<String> = endpoints.iter().map(|e| e.purpose.clone()).collect();
+        for endpoint in &endpoints {
+            let protocol = match endpoint.scheme.as_str() {
+                "https" => Protocol::Https,
+                "http" => Protocol::Http,
+                _ => Protocol::Tcp,
+            };
+            plan.flows.push(Flow {
+                name: rule_name(&format!("{host}.{}", endpoint.port)),
+                host: host.to_string(),
+                protocol,
+                port: endpoint.port,
+                purposes: BTreeSet::from([endpoint.purpose.clone()]),
+                evidence: endpoint.evidence.clone(),
+            });
+        }
+        if let Some((resource_type, resource_name, subresource_target)) =
+            private_endpoint_target(host)
+        {
+            plan.private_endpoints.push(PrivateEndpoint {
+                name: rule_name(&format!("pe.{resource_name}.{subresource_target}")),
+                host: host.to_string(),
+                resource_type,
+                resource_name,
+                subresource_target,
+                spark_enabled: false,
+                purposes,
+                evidence,
+            });
+            continue;
+        }
         let (web, other): (Vec<&&Endpoint>, Vec<&&Endpoint>) = endpoints
             .iter()
             .partition(|e| FQDN_RULE_PORTS.contains(&e.port));
@@ -81,17 +252,6 @@ pub fn build(endpoints: &[Endpoint]) -> Plan {
         if web.is_empty() {
             continue;
         }
-        if let Some(service) = private_endpoint_service(host) {
-            plan.skipped.push(Skipped {
-                host: host.to_string(),
-                ports: web.iter().map(|e| e.port).collect(),
-                reason: format!(
-                    "is an Azure Storage account ({service}); in allow_only_approved_outbound FQDN rules cannot reach storage: add a private_endpoint rule to the account instead"
-                ),
-                evidence,
-            });
-            continue;
-        }
         plan.rules.push(Rule {
             name: rule_name(host),
             destination: host.to_string(),
@@ -100,26 +260,95 @@ pub fn build(endpoints: &[Endpoint]) -> Plan {
             evidence,
         });
     }
+    // Two flows can share a host and port (https and http on 443 is nonsense, but
+    // keep the plan a set).
+    plan.flows
+        .sort_by(|a, b| (&a.host, a.port, a.protocol).cmp(&(&b.host, b.port, b.protocol)));
+    plan.flows
+        .dedup_by(|a, b| a.host == b.host && a.port == b.port && a.protocol == b.protocol);
     plan
 }
 
-/// Azure Storage endpoint suffixes and their private-endpoint subresources: FQDN rules
-/// to storage accounts are not allowed in approved-only mode (Microsoft's managed-network
-/// documentation, "you can't use an FQDN rule to reach Azure Storage").
-const STORAGE_SUFFIXES: [(&str, &str); 5] = [
-    (".blob.core.windows.net", "blob"),
-    (".dfs.core.windows.net", "dfs"),
-    (".file.core.windows.net", "file"),
-    (".queue.core.windows.net", "queue"),
-    (".table.core.windows.net", "table"),
+/// Private-endpoint-capable services reached by host: (suffix, ARM type, subresource).
+/// Sources: Azure Storage standard endpoints
+/// (<https://learn.microsoft.com/azure/storage/common/storage-account-overview#standard-endpoints>),
+/// private-endpoint subresources
+/// (<https://learn.microsoft.com/azure/private-link/private-endpoint-overview#private-link-resource>),
+/// and the managed-network rule "you can't use an FQDN rule to reach Azure Storage"
+/// (<https://learn.microsoft.com/azure/machine-learning/how-to-managed-network>).
+const PRIVATE_ENDPOINT_SUFFIXES: [(&str, &str, &str); 13] = [
+    (
+        ".blob.core.windows.net",
+        "Microsoft.Storage/storageAccounts",
+        "blob",
+    ),
+    (
+        ".dfs.core.windows.net",
+        "Microsoft.Storage/storageAccounts",
+        "dfs",
+    ),
+    (
+        ".file.core.windows.net",
+        "Microsoft.Storage/storageAccounts",
+        "file",
+    ),
+    (
+        ".queue.core.windows.net",
+        "Microsoft.Storage/storageAccounts",
+        "queue",
+    ),
+    (
+        ".table.core.windows.net",
+        "Microsoft.Storage/storageAccounts",
+        "table",
+    ),
+    (
+        ".blob.core.chinacloudapi.cn",
+        "Microsoft.Storage/storageAccounts",
+        "blob",
+    ),
+    (
+        ".blob.core.usgovcloudapi.net",
+        "Microsoft.Storage/storageAccounts",
+        "blob",
+    ),
+    (
+        ".azurecr.io",
+        "Microsoft.ContainerRegistry/registries",
+        "registry",
+    ),
+    (
+        ".azurecr.cn",
+        "Microsoft.ContainerRegistry/registries",
+        "registry",
+    ),
+    (
+        ".azurecr.us",
+        "Microsoft.ContainerRegistry/registries",
+        "registry",
+    ),
+    (".vault.azure.net", "Microsoft.KeyVault/vaults", "vault"),
+    (".vault.azure.cn", "Microsoft.KeyVault/vaults", "vault"),
+    (
+        ".vault.usgovcloudapi.net",
+        "Microsoft.KeyVault/vaults",
+        "vault",
+    ),
 ];
 
-/// The storage subresource of a host that must be reached through a private endpoint.
-fn private_endpoint_service(host: &str) -> Option<&'static str> {
-    STORAGE_SUFFIXES
+/// The private-endpoint target a host reveals: (ARM type, resource name, subresource).
+pub fn private_endpoint_target(host: &str) -> Option<(&'static str, String, &'static str)> {
+    if host.starts_with("*.") {
+        return None;
+    }
+    PRIVATE_ENDPOINT_SUFFIXES
         .iter()
-        .find(|(suffix, _)| host.ends_with(suffix) && host.len() > suffix.len())
-        .map(|(_, service)| *service)
+        .find_map(|(suffix, resource_type, subresource)| {
+            let prefix = host.strip_suffix(suffix)?;
+            // `<registry>.<region>.data.azurecr.io` is the registry's data endpoint.
+            let name = prefix.split('.').next()?.to_string();
+            (!name.is_empty()).then_some((*resource_type, name, *subresource))
+        })
 }
 
 /// The stable Azure rule name of a host.

@@ -32,16 +32,13 @@ impl Emitter for AzCli {
             "# allow_only_approved_outbound; the first one provisions a billed Azure Firewall.\n",
         );
         out.push_str("set -euo pipefail\n\n");
-        match &plan.resource_group {
+        match plan.resource_group() {
             Some(group) => {
                 let _ = writeln!(out, "RG=\"${{RG:-{}}}\"", double_quoted_default(group));
             }
             None => out.push_str("RG=\"${RG:?set RG to the workspace's resource group}\"\n"),
         }
-        let workspace = plan
-            .workspace_name
-            .as_deref()
-            .unwrap_or(PLACEHOLDER_WORKSPACE);
+        let workspace = plan.workspace_name().unwrap_or(PLACEHOLDER_WORKSPACE);
         let _ = writeln!(out, "WS=\"${{WS:-{}}}\"", double_quoted_default(workspace));
         for rule in &plan.rules {
             out.push('\n');
@@ -58,6 +55,32 @@ impl Emitter for AzCli {
                 "az ml workspace outbound-rule set --resource-group \"$RG\" --workspace-name \"$WS\" --rule {} --type fqdn --destination {}",
                 shell_quote(&rule.name),
                 shell_quote(&rule.destination)
+            );
+        }
+        if !plan.private_endpoints.is_empty() {
+            out.push_str("\n# Private-endpoint rules: FQDN rules cannot reach these services in\n");
+            out.push_str("# allow_only_approved_outbound. Set the subscription and resource group that hold them.\n");
+            out.push_str("SUBSCRIPTION_ID=\"${SUBSCRIPTION_ID:?set SUBSCRIPTION_ID to the subscription of the private-endpoint targets}\"\n");
+            out.push_str("TARGET_RG=\"${TARGET_RG:-$RG}\"\n");
+        }
+        for endpoint in &plan.private_endpoints {
+            out.push('\n');
+            for purpose in &endpoint.purposes {
+                let _ = writeln!(out, "# {}", one_line(purpose));
+            }
+            let _ = writeln!(
+                out,
+                "# {} — evidence: {}",
+                one_line(&endpoint.host),
+                one_line(&evidence_list(&endpoint.evidence, EVIDENCE_SHOWN))
+            );
+            let _ = writeln!(
+                out,
+                "az ml workspace outbound-rule set --resource-group \"$RG\" --workspace-name \"$WS\" --rule {} --type private_endpoint --service-resource-id \"{}\" --subresource-target {} --spark-enabled {}",
+                shell_quote(&endpoint.name),
+                endpoint.resource_id("${SUBSCRIPTION_ID}", "${TARGET_RG}"),
+                shell_quote(endpoint.subresource_target),
+                endpoint.spark_enabled
             );
         }
         for skipped in &plan.skipped {

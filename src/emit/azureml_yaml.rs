@@ -38,10 +38,7 @@ impl Emitter for AzuremlYaml {
         out.push_str(
             "$schema: https://azuremlschemas.azureedge.net/latest/workspace.schema.json\n",
         );
-        let name = plan
-            .workspace_name
-            .as_deref()
-            .unwrap_or(PLACEHOLDER_WORKSPACE);
+        let name = plan.workspace_name().unwrap_or(PLACEHOLDER_WORKSPACE);
         let _ = writeln!(out, "name: {}", quote(name));
         out.push_str("managed_network:\n  isolation_mode: allow_only_approved_outbound\n");
         if plan.rules.is_empty() {
@@ -61,6 +58,43 @@ impl Emitter for AzuremlYaml {
             let _ = writeln!(out, "  - name: {}", quote(&rule.name));
             out.push_str("    type: fqdn\n");
             let _ = writeln!(out, "    destination: {}", quote(&rule.destination));
+        }
+        if !plan.private_endpoints.is_empty() {
+            out.push_str(
+                "# Private-endpoint rules to add (FQDN rules cannot reach these services in\n",
+            );
+            out.push_str(
+                "# allow_only_approved_outbound). Fill in the subscription and resource group of\n",
+            );
+            out.push_str("# each resource, then move the rule into outbound_rules:\n");
+        }
+        for endpoint in &plan.private_endpoints {
+            for purpose in &endpoint.purposes {
+                let _ = writeln!(out, "#   # {}", one_line(purpose));
+            }
+            let _ = writeln!(
+                out,
+                "#   # {} — evidence: {}",
+                one_line(&endpoint.host),
+                one_line(&evidence_list(&endpoint.evidence, EVIDENCE_SHOWN))
+            );
+            let _ = writeln!(out, "#   - name: {}", quote(&endpoint.name));
+            out.push_str(
+                "#     type: private_endpoint
+#     destination:
+",
+            );
+            let _ = writeln!(
+                out,
+                "#       service_resource_id: {}",
+                quote(&endpoint.resource_id("<subscription-id>", "<resource-group>"))
+            );
+            let _ = writeln!(
+                out,
+                "#       subresource_target: {}",
+                endpoint.subresource_target
+            );
+            let _ = writeln!(out, "#       spark_enabled: {}", endpoint.spark_enabled);
         }
         for skipped in &plan.skipped {
             let _ = writeln!(

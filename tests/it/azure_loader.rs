@@ -131,9 +131,14 @@ fn cases(root: &Path) -> Vec<Case> {
     let mut richest: Option<(String, plan::Plan)> = None;
     for (label, dir) in projects {
         let (_temp, resolution) = scan_fixture(&dir);
-        let mut plan = plan::build(&resolution.endpoints);
         let workspace = format!("ws-{}", file_name(&dir));
-        plan.workspace_name = Some(workspace.clone());
+        let plan = plan::build(
+            &resolution.endpoints,
+            plan::PlanOptions {
+                workspace_name: Some(workspace.clone()),
+                ..plan::PlanOptions::default()
+            },
+        );
         cases.push(Case {
             label: label.clone(),
             workspace,
@@ -150,7 +155,7 @@ fn cases(root: &Path) -> Vec<Case> {
 
     let (label, mut plan) = richest.unwrap();
     for name in TRICKY_WORKSPACE_NAMES {
-        plan.workspace_name = Some(name.to_string());
+        plan.options.workspace_name = Some(name.to_string());
         cases.push(Case {
             label: format!("{label} as workspace {name:?}"),
             workspace: name.to_string(),

@@ -31,8 +31,13 @@ fn repository_fixtures() {
         let name = repo.file_name().unwrap().to_string_lossy().to_string();
         let (_temp, resolution) = scan_fixture(&repo);
         let json = report::json::render(&resolution);
-        let mut plan = plan::build(&resolution.endpoints);
-        plan.workspace_name = Some(format!("ws-{name}"));
+        let plan = plan::build(
+            &resolution.endpoints,
+            plan::PlanOptions {
+                workspace_name: Some(format!("ws-{name}")),
+                ..plan::PlanOptions::default()
+            },
+        );
         insta::with_settings!({snapshot_path => "../fixtures/repos/snapshots", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(format!("{name}__scan.json"), support::redact(&json));
             for emitter in EMITTERS {
