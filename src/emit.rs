@@ -9,10 +9,28 @@ pub mod hosts;
 
 use crate::plan::Plan;
 
+/// The language of an output, which decides how the test suite validates it with a
+/// real parser (the `azure-ai-ml` loader for workspace YAML, checkov for Bicep, ARM and
+/// Terraform, python-hcl2 for Terraform, `bash -n` for shell, Python's compiler for SDK
+/// scripts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    WorkspaceYaml,
+    Bash,
+    Bicep,
+    ArmJson,
+    Terraform,
+    Python,
+    Json,
+    Text,
+}
+
 /// One output format.
 pub trait Emitter: Sync {
     /// The name used on the command line (`azureml-yaml`).
     fn target(&self) -> &'static str;
+    /// What the output is written in.
+    fn language(&self) -> Language;
     /// One line for `--help`.
     fn description(&self) -> &'static str;
     /// The whole output.

@@ -19,6 +19,10 @@ impl Emitter for AzCli {
         "az-cli"
     }
 
+    fn language(&self) -> crate::emit::Language {
+        crate::emit::Language::Bash
+    }
+
     fn description(&self) -> &'static str {
         "bash script of `az ml workspace outbound-rule set` calls"
     }

@@ -22,6 +22,10 @@ impl Emitter for AzuremlYaml {
         "azureml-yaml"
     }
 
+    fn language(&self) -> crate::emit::Language {
+        crate::emit::Language::WorkspaceYaml
+    }
+
     fn description(&self) -> &'static str {
         "workspace YAML with a managed_network block (az ml workspace create|update --file)"
     }

@@ -10,6 +10,10 @@ impl Emitter for Hosts {
         "hosts"
     }
 
+    fn language(&self) -> crate::emit::Language {
+        crate::emit::Language::Text
+    }
+
     fn description(&self) -> &'static str {
         "one host per line, for any other firewall or proxy"
     }
