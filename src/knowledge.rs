@@ -78,6 +78,11 @@ pub struct EndpointEntry {
     /// Required for wildcard hosts: why exact names cannot work.
     #[serde(default)]
     pub wildcard_reason: Option<String>,
+    /// Reverse-labelled domain whose subdomains are all this same service, so that
+    /// `generate --wildcards collapse` may group its hosts under `*.domain`. Never a
+    /// shared-hosting domain.
+    #[serde(default)]
+    pub service_domain: Option<String>,
 }
 
 /// Extra endpoints needed for URLs on a host whose path contains a string.
@@ -247,6 +252,20 @@ impl Knowledge {
                         host::reverse(&shared.suffix)
                     ),
                 ));
+            }
+        }
+        if let Some(domain) = &entry.service_domain {
+            let concrete = entry.host.trim_end_matches(".*");
+            if !host::is_valid_reversed(domain)
+                || domain.ends_with('*')
+                || !concrete.starts_with(&format!("{domain}."))
+            {
+                return fail(
+                    "`service-domain` must be a reverse-labelled domain the host is under",
+                );
+            }
+            if self.shared_suffix_of(domain).is_some() {
+                return fail("`service-domain` may not be a shared-hosting domain");
             }
         }
         for companion in &entry.companions {
@@ -448,6 +467,26 @@ wildcard-reason = "lazy"
 "#;
         let error = Knowledge::load(&[("mine.toml".into(), shared_wildcard.into())]).unwrap_err();
         assert!(error.to_string().contains("shared-hosting"), "{error}");
+    }
+
+    #[test]
+    fn service_domains_are_checked() {
+        let shared = r#"
+[[endpoint]]
+id = "pages"
+host = "io.github.someone"
+kind = "files"
+purpose = "x"
+source = "https://example.com"
+service-domain = "io.github"
+"#;
+        let error = Knowledge::load(&[("mine.toml".into(), shared.into())]).unwrap_err();
+        assert!(error.to_string().contains("shared-hosting"), "{error}");
+        let outside = shared
+            .replace("io.github.someone", "com.example.cdn")
+            .replace("\"io.github\"", "\"com.other\"");
+        let error = Knowledge::load(&[("mine.toml".into(), outside)]).unwrap_err();
+        assert!(error.to_string().contains("under"), "{error}");
     }
 
     #[test]

@@ -240,6 +240,10 @@ pub struct Endpoint {
     pub evidence: BTreeSet<Evidence>,
     /// The knowledge-base entry that explains this host, if one does.
     pub knowledge: Option<Fact>,
+    /// `*.domain` when the knowledge base says every subdomain of `domain` is this same
+    /// service (what `--wildcards collapse` may use).
+    #[serde(skip)]
+    pub service_domain: Option<String>,
 }
 
 impl Endpoint {

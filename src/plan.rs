@@ -260,6 +260,13 @@ pub fn build(endpoints: &[Endpoint], options: PlanOptions) -> Plan {
             evidence,
         });
     }
+    if plan.options.wildcards == Wildcards::Collapse {
+        let domains: BTreeMap<&str, &str> = endpoints
+            .iter()
+            .filter_map(|e| Some((e.host.as_str(), e.service_domain.as_deref()?)))
+            .collect();
+        plan.rules = collapse(std::mem::take(&mut plan.rules), &domains);
+    }
     // Two flows can share a host and port (https and http on 443 is nonsense, but
     // keep the plan a set).
     plan.flows
@@ -267,6 +274,43 @@ pub fn build(endpoints: &[Endpoint], options: PlanOptions) -> Plan {
     plan.flows
         .dedup_by(|a, b| a.host == b.host && a.port == b.port && a.protocol == b.protocol);
     plan
+}
+
+/// `--wildcards collapse`: rules for two or more hosts the knowledge base marks as one
+/// service (`service-domain`) become one `*.domain` rule. The apex is never folded in: a
+/// wildcard does not cover it in Azure Firewall, so it keeps its own rule.
+fn collapse(rules: Vec<Rule>, domains: &BTreeMap<&str, &str>) -> Vec<Rule> {
+    let mut groups: BTreeMap<&str, Vec<Rule>> = BTreeMap::new();
+    let mut kept = Vec::new();
+    for rule in rules {
+        match domains.get(rule.destination.as_str()) {
+            Some(wildcard) if crate::host::allows(wildcard, &rule.destination) => {
+                groups.entry(wildcard).or_default().push(rule);
+            }
+            _ => kept.push(rule),
+        }
+    }
+    for (wildcard, members) in groups {
+        if members.len() < 2 {
+            kept.extend(members);
+            continue;
+        }
+        let mut merged = Rule {
+            name: rule_name(wildcard),
+            destination: wildcard.to_string(),
+            ports: BTreeSet::new(),
+            purposes: BTreeSet::new(),
+            evidence: BTreeSet::new(),
+        };
+        for member in members {
+            merged.ports.extend(member.ports);
+            merged.purposes.extend(member.purposes);
+            merged.evidence.extend(member.evidence);
+        }
+        kept.push(merged);
+    }
+    kept.sort_by(|a, b| a.destination.cmp(&b.destination));
+    kept
 }
 
 /// Private-endpoint-capable services reached by host: (suffix, ARM type, subresource).
@@ -413,6 +457,59 @@ pub fn is_valid_rule_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn endpoint(host: &str, domain: Option<&str>) -> Endpoint {
+        Endpoint {
+            host: host.to_string(),
+            port: 443,
+            scheme: "https".into(),
+            ecosystem: crate::model::Ecosystem::Python,
+            kind: crate::model::Kind::Files,
+            purpose: format!("serves {host}"),
+            evidence: BTreeSet::from([Evidence {
+                path: "r.txt".into(),
+                line: 1,
+            }]),
+            knowledge: None,
+            service_domain: domain.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn collapse_groups_one_service_and_keeps_the_apex() {
+        let endpoints = [
+            endpoint("a.example.org", Some("*.example.org")),
+            endpoint("b.example.org", Some("*.example.org")),
+            endpoint("example.org", Some("*.example.org")),
+            endpoint("lonely.example.net", Some("*.example.net")),
+            endpoint("other.example.com", None),
+        ];
+        let exact = build(&endpoints, PlanOptions::default());
+        assert_eq!(exact.rules.len(), 5);
+        let collapsed = build(
+            &endpoints,
+            PlanOptions {
+                wildcards: Wildcards::Collapse,
+                ..PlanOptions::default()
+            },
+        );
+        let destinations: Vec<&str> = collapsed
+            .rules
+            .iter()
+            .map(|r| r.destination.as_str())
+            .collect();
+        assert_eq!(
+            destinations,
+            [
+                "*.example.org",
+                "example.org",
+                "lonely.example.net",
+                "other.example.com"
+            ]
+        );
+        assert_eq!(collapsed.rules[0].purposes.len(), 2);
+        assert!(is_valid_rule_name(&collapsed.rules[0].name));
+    }
 
     #[test]
     fn names_are_readable_when_unambiguous() {

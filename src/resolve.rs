@@ -455,6 +455,7 @@ fn to_endpoints(needs: Vec<(Ecosystem, Need)>, knowledge: &Knowledge) -> Vec<End
                 purpose,
                 evidence: BTreeSet::from([evidence.clone()]),
                 knowledge: fact,
+                service_domain: entry.and_then(service_wildcard),
             },
         );
         let mut companions: Vec<&str> = entry
@@ -484,12 +485,20 @@ fn to_endpoints(needs: Vec<(Ecosystem, Need)>, knowledge: &Knowledge) -> Vec<End
                         purpose: companion.purpose.clone(),
                         evidence: BTreeSet::from([evidence.clone()]),
                         knowledge: Some(fact_of(companion)),
+                        service_domain: service_wildcard(companion),
                     },
                 );
             }
         }
     }
     merged.into_values().collect()
+}
+
+fn service_wildcard(entry: &crate::knowledge::EndpointEntry) -> Option<String> {
+    entry
+        .service_domain
+        .as_ref()
+        .map(|domain| format!("*.{}", crate::host::reverse(domain)))
 }
 
 fn fact_of(entry: &crate::knowledge::EndpointEntry) -> Fact {
