@@ -7,7 +7,13 @@
 //! split into a requirement and its options at the first token starting with `-`.
 //! Options are split shell-style and accept `--opt=value`, `--opt value` and `-ovalue`.
 //! Requirements are PEP 508 (parsed by `pep508_rs`), bare URLs, VCS URLs or local paths.
+//! Lock files run to megabytes, so the common lines take fast paths that give exactly what
+//! the full parse would: plain `name[extras] specifiers`, a marker already accepted in the
+//! same file, and `--hash` options (see `is_plain_named_requirement`, `KnownMarkers` and
+//! `only_hashes`).
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::fmt;
 use std::path::Path;
@@ -56,9 +62,15 @@ impl super::Format for RequirementsTxt {
 /// their names.
 pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
     let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Install);
+    let mut markers = KnownMarkers::default();
     for logical in logical_lines(&file.text) {
-        let text = expand_variables(&logical.text, context);
-        parse_line(&mut manifest, file, &logical, &text);
+        // Most lines have nothing to expand: spare them the copy.
+        let text = if logical.text.contains('$') {
+            Cow::Owned(expand_variables(&logical.text, context))
+        } else {
+            Cow::Borrowed(&*logical.text)
+        };
+        parse_line(&mut manifest, file, &logical, &text, &mut markers);
     }
     manifest
 }
@@ -69,61 +81,76 @@ struct LogicalLine<'a> {
     line: usize,
     /// The first physical line, for columns.
     first: &'a str,
-    text: String,
+    /// Borrowed from the file unless continuations were joined.
+    text: Cow<'a, str>,
 }
 
-fn logical_lines(text: &str) -> Vec<LogicalLine<'_>> {
-    let mut lines = Vec::new();
-    let mut pending: Option<(usize, &str, String)> = None;
-    for (index, physical) in text.split('\n').enumerate() {
-        let physical = physical.strip_suffix('\r').unwrap_or(physical);
-        let is_comment = physical.trim_start().starts_with('#');
-        if !physical.ends_with('\\') || is_comment {
-            let joined = match pending.take() {
-                Some((line, first, mut joined)) => {
+/// The logical lines of a text, lazily: a 10 MB file never becomes a vector of lines.
+fn logical_lines(text: &str) -> impl Iterator<Item = LogicalLine<'_>> {
+    let mut physical_lines = text.split('\n').enumerate();
+    std::iter::from_fn(move || {
+        let mut pending: Option<(usize, &str, String)> = None;
+        for (index, physical) in physical_lines.by_ref() {
+            let physical = physical.strip_suffix('\r').unwrap_or(physical);
+            let is_comment = physical.trim_start().starts_with('#');
+            if !physical.ends_with('\\') || is_comment {
+                if let Some((line, first, mut joined)) = pending.take() {
                     if !is_comment {
                         joined.push_str(physical);
                     }
-                    (line, first, joined)
+                    if let Some(line) = joined_line(line, first, joined) {
+                        return Some(line);
+                    }
+                } else {
+                    let stripped = strip_comment(physical);
+                    if !stripped.is_empty() {
+                        return Some(LogicalLine {
+                            line: index + 1,
+                            first: physical,
+                            text: Cow::Borrowed(stripped),
+                        });
+                    }
                 }
-                None => (index + 1, physical, physical.to_string()),
-            };
-            let stripped = strip_comment(&joined.2);
-            if !stripped.is_empty() {
-                lines.push(LogicalLine {
-                    line: joined.0,
-                    first: joined.1,
-                    text: stripped.to_string(),
-                });
-            }
-        } else {
-            let part = physical.trim_matches('\\');
-            match &mut pending {
-                Some((_, _, joined)) => joined.push_str(part),
-                None => pending = Some((index + 1, physical, part.to_string())),
+            } else {
+                let part = physical.trim_matches('\\');
+                match &mut pending {
+                    Some((_, _, joined)) => joined.push_str(part),
+                    None => pending = Some((index + 1, physical, part.to_string())),
+                }
             }
         }
+        let (line, first, joined) = pending?;
+        joined_line(line, first, joined)
+    })
+}
+
+/// A logical line made of continued physical lines, unless only a comment is left.
+fn joined_line(line: usize, first: &str, mut joined: String) -> Option<LogicalLine<'_>> {
+    let stripped = strip_comment(&joined);
+    if stripped.is_empty() {
+        return None;
     }
-    if let Some((line, first, joined)) = pending {
-        let stripped = strip_comment(&joined);
-        if !stripped.is_empty() {
-            lines.push(LogicalLine {
-                line,
-                first,
-                text: stripped.to_string(),
-            });
-        }
-    }
-    lines
+    // Cut `joined` down to `stripped` in place rather than copying it.
+    let start = stripped.as_ptr() as usize - joined.as_ptr() as usize;
+    joined.truncate(start + stripped.len());
+    joined.drain(..start);
+    Some(LogicalLine {
+        line,
+        first,
+        text: Cow::Owned(joined),
+    })
 }
 
 /// Removes a comment: `#` at the start or after whitespace, to the end of the line.
 fn strip_comment(line: &str) -> &str {
     let bytes = line.as_bytes();
-    for (index, &byte) in bytes.iter().enumerate() {
-        if byte == b'#' && (index == 0 || bytes[index - 1].is_ascii_whitespace()) {
+    let mut from = 0;
+    while let Some(found) = line[from..].find('#') {
+        let index = from + found;
+        if index == 0 || bytes[index - 1].is_ascii_whitespace() {
             return line[..index].trim();
         }
+        from = index + 1;
     }
     line.trim()
 }
@@ -154,15 +181,26 @@ const REQUIREMENT_OPTIONS: &[(&str, Option<&str>, bool)] = &[
     ("--install-option", None, true),
 ];
 
-fn parse_line(manifest: &mut Manifest, file: &SourceFile, logical: &LogicalLine<'_>, text: &str) {
+fn parse_line(
+    manifest: &mut Manifest,
+    file: &SourceFile,
+    logical: &LogicalLine<'_>,
+    text: &str,
+    markers: &mut KnownMarkers,
+) {
     let (requirement, options) = split_requirement_and_options(text);
-    let at = |needle: &str| file.line_location(logical.line, column_of(logical.first, needle));
+    let at = |needle: &str| file.line_location(logical.line, column(logical.first, needle));
     let table = if requirement.is_empty() {
         LINE_OPTIONS
     } else {
         REQUIREMENT_OPTIONS
     };
-    let (parsed, problems) = parse_options(&options, table);
+    let (parsed, problems) = if only_hashes(requirement, options) {
+        // Each would parse as a `--hash`, which is valid here and changes no host.
+        (Vec::new(), Vec::new())
+    } else {
+        parse_options(options, table)
+    };
     for problem in problems {
         let location = at(problem.token());
         let diagnostic = match problem {
@@ -187,12 +225,71 @@ fn parse_line(manifest: &mut Manifest, file: &SourceFile, logical: &LogicalLine<
         manifest.diagnostics.push(diagnostic);
     }
     for (option, value) in parsed {
-        apply_option(manifest, file, &at(&value), option, &value);
+        apply_option(manifest, file, &at(&value), option, &value, markers);
     }
     if !requirement.is_empty() {
-        let location = at(requirement.split_whitespace().next().unwrap_or_default());
-        classify_requirement(manifest, file, &location, &requirement);
+        let first = first_token(requirement);
+        if manifest.needs_index.is_some() && is_plain(first, requirement) {
+            // All classify_requirement would do is record a need already recorded.
+            return;
+        }
+        classify_requirement(manifest, file, &at(first), requirement, markers);
     }
+}
+
+/// True when the options after a requirement are nothing or `--hash=...` tokens only
+/// (pip-compile's output) that [`shell_split`] would return as they are.
+fn only_hashes(requirement: &str, options: &str) -> bool {
+    !requirement.is_empty()
+        && options
+            .split_ascii_whitespace()
+            .all(|token| token.starts_with("--hash=") && plain_token(token))
+}
+
+/// Printable ASCII without quotes or backslashes: [`shell_split`] leaves such a token,
+/// separated by ASCII whitespace, as it is. A fold rather than `all` so that it is
+/// vectorised.
+fn plain_token(token: &str) -> bool {
+    token.bytes().fold(true, |plain, byte| {
+        plain & byte.is_ascii_graphic() & !matches!(byte, b'\'' | b'"' | b'\\')
+    })
+}
+
+/// `text.split_whitespace().next().unwrap_or_default()`, reading bytes while they are
+/// ASCII (where `char::is_whitespace` is exactly space, `\t`, `\n`, VT, FF and `\r`).
+fn first_token(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    let is_space = |byte: u8| matches!(byte, b' ' | b'\t'..=b'\r');
+    let start = bytes
+        .iter()
+        .position(|&byte| !is_space(byte))
+        .unwrap_or(bytes.len());
+    let length = bytes[start..]
+        .iter()
+        .position(|&byte| is_space(byte) || !byte.is_ascii())
+        .unwrap_or(bytes.len() - start);
+    match bytes.get(start + length) {
+        Some(byte) if !byte.is_ascii() => text.split_whitespace().next().unwrap_or_default(),
+        _ => &text[start..start + length],
+    }
+}
+
+/// [`column_of`] without building a substring searcher in the common cases: the needle
+/// opens the line (a requirement), or cannot be in it (a value on a continuation line).
+/// A needle that starts with a non-whitespace character cannot occur inside the leading
+/// whitespace, so the first case is the first occurrence.
+fn column(line: &str, needle: &str) -> usize {
+    if needle.is_empty() || needle.starts_with(char::is_whitespace) {
+        return column_of(line, needle);
+    }
+    let trimmed = line.trim_start();
+    if trimmed.starts_with(needle) {
+        return line[..line.len() - trimmed.len()].chars().count() + 1;
+    }
+    if needle.len() > trimmed.len() {
+        return 1;
+    }
+    column_of(line, needle)
 }
 
 fn apply_option(
@@ -201,6 +298,7 @@ fn apply_option(
     at: &Location,
     option: &str,
     value: &str,
+    markers: &mut KnownMarkers,
 ) {
     match option {
         "--index-url" => {
@@ -272,7 +370,7 @@ fn apply_option(
                 });
             }
         }
-        "--editable" => classify_requirement(manifest, file, at, value),
+        "--editable" => classify_requirement(manifest, file, at, value, markers),
         // --trusted-host, --pre, binary and feature flags change no host.
         _ => {}
     }
@@ -284,12 +382,17 @@ fn classify_requirement(
     file: &SourceFile,
     at: &Location,
     requirement: &str,
+    markers: &mut KnownMarkers,
 ) {
-    let first = requirement.split_whitespace().next().unwrap_or_default();
+    let first = first_token(requirement);
+    if is_plain(first, requirement) {
+        need_index(manifest, at);
+        return;
+    }
     if remote::vcs_of(first).is_some() {
         push_direct(manifest, Kind::Vcs, first, file, at);
         // Building from a checkout fetches the build backend from the index.
-        manifest.need_index(at.clone());
+        need_index(manifest, at);
         return;
     }
     if remote::has_scheme(first) {
@@ -298,15 +401,23 @@ fn classify_requirement(
     }
     if remote::looks_local(first) || is_archive_name(first) {
         if !is_wheel(first) {
-            manifest.need_index(at.clone());
+            need_index(manifest, at);
         }
         return;
     }
+    if markers.known(requirement) {
+        need_index(manifest, at);
+        return;
+    }
     match pep508_rs::Requirement::<RawUrl>::from_str(requirement) {
-        Ok(parsed) => match parsed.version_or_url {
-            Some(pep508_rs::VersionOrUrl::Url(url)) => url_requirement(manifest, file, at, &url.0),
-            _ => manifest.need_index(at.clone()),
-        },
+        Ok(parsed) => {
+            if let Some(pep508_rs::VersionOrUrl::Url(url)) = parsed.version_or_url {
+                url_requirement(manifest, file, at, &url.0);
+            } else {
+                markers.learn(requirement);
+                need_index(manifest, at);
+            }
+        }
         Err(error) => {
             let column = at.column as usize
                 + error.input[..error.start.min(error.input.len())]
@@ -331,15 +442,156 @@ fn classify_requirement(
 fn url_requirement(manifest: &mut Manifest, file: &SourceFile, at: &Location, url: &str) {
     if remote::vcs_of(url).is_some() {
         push_direct(manifest, Kind::Vcs, url, file, at);
-        manifest.need_index(at.clone());
+        need_index(manifest, at);
         return;
     }
     let path = url.split(['#', '?']).next().unwrap_or(url);
     if !is_wheel(path) {
         // An sdist or directory is built, and building fetches the backend from the index.
-        manifest.need_index(at.clone());
+        need_index(manifest, at);
     }
     push_direct(manifest, Kind::Archive, url, file, at);
+}
+
+/// The markers of `name[extras] specifiers ; marker` lines that `pep508_rs` accepted
+/// earlier in the file. Markers repeat (`; python_version < "3.11"`) and parsing them is
+/// most of the cost of such a line. `pep508_rs` reads the part before the first `;` up to
+/// it and the marker after it on its own, so when the part before passes
+/// [`is_plain_named_requirement`] and the marker text was accepted before, the line is
+/// accepted too. A line that is not known this way is parsed in full, so diagnostics
+/// are unchanged.
+#[derive(Default)]
+struct KnownMarkers(HashSet<String>);
+
+impl KnownMarkers {
+    fn known(&self, requirement: &str) -> bool {
+        requirement.split_once(';').is_some_and(|(named, marker)| {
+            self.0.contains(marker) && is_plain_named_requirement(named)
+        })
+    }
+
+    /// Remembers the marker of a requirement `pep508_rs` accepted without a URL.
+    fn learn(&mut self, requirement: &str) {
+        if let Some((named, marker)) = requirement.split_once(';')
+            && is_plain_named_requirement(named)
+            && !self.0.contains(marker)
+        {
+            self.0.insert(marker.to_string());
+        }
+    }
+}
+
+/// [`Manifest::need_index`], cloning the location only when it is kept (the first time).
+fn need_index(manifest: &mut Manifest, at: &Location) {
+    if manifest.needs_index.is_none() {
+        manifest.need_index(at.clone());
+    }
+}
+
+/// The common line, `name[extras] specifiers`, that `classify_requirement` only records as
+/// needing the index. It has no `+`, `:`, `/`, `\` or `~` and starts with a letter or
+/// digit, so it is no VCS URL, URL or path either: the checks in `classify_requirement`
+/// would pass it on to `pep508_rs`, which accepts it. `first` is its first token.
+fn is_plain(first: &str, requirement: &str) -> bool {
+    !is_archive_name(first) && is_plain_named_requirement(requirement)
+}
+
+/// A fast path for the common line: true only for `name[extras] specifiers` (no marker,
+/// no URL) in a strict subset of PEP 508 that `pep508_rs` accepts as a named requirement
+/// without a URL: ASCII names and extras, the operators `==`, `!=`, `<=`, `>=`, `<`, `>`,
+/// `~=` (two or more components) and plain numeric versions. Anything else, valid or
+/// not, is left to `pep508_rs`, so results and diagnostics are unchanged.
+fn is_plain_named_requirement(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut index = 0;
+    let skip_space = |index: &mut usize| {
+        while *index < bytes.len() && matches!(bytes[*index], b' ' | b'\t') {
+            *index += 1;
+        }
+    };
+    // A PEP 508 name (also an extra): alphanumeric at both ends, `._-` inside.
+    let name = |index: &mut usize| -> Option<(usize, usize)> {
+        let start = *index;
+        if !bytes.get(start).is_some_and(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        while *index < bytes.len()
+            && (bytes[*index].is_ascii_alphanumeric()
+                || matches!(bytes[*index], b'.' | b'-' | b'_'))
+        {
+            *index += 1;
+        }
+        bytes[*index - 1]
+            .is_ascii_alphanumeric()
+            .then_some((start, *index))
+    };
+    skip_space(&mut index);
+    let Some((name_start, name_end)) = name(&mut index) else {
+        return false;
+    };
+    skip_space(&mut index);
+    if bytes.get(index) == Some(&b'[') {
+        index += 1;
+        loop {
+            skip_space(&mut index);
+            if name(&mut index).is_none() {
+                return false;
+            }
+            skip_space(&mut index);
+            match bytes.get(index) {
+                Some(b',') => index += 1,
+                Some(b']') => {
+                    index += 1;
+                    break;
+                }
+                _ => return false,
+            }
+        }
+        skip_space(&mut index);
+    }
+    if index == bytes.len() {
+        // A bare name that looks like an archive (`foo.tar`) is refused by pep508_rs.
+        return !bytes[name_start..name_end].contains(&b'.');
+    }
+    loop {
+        let operator = &bytes[index..bytes.len().min(index + 2)];
+        let compatible = operator == b"~=";
+        index += match operator {
+            b"==" | b"!=" | b"<=" | b">=" | b"~=" => 2,
+            [b'<' | b'>', ..] => 1,
+            _ => return false,
+        };
+        skip_space(&mut index);
+        // Numeric release segments, each short enough never to overflow.
+        let mut segments = 0;
+        loop {
+            let start = index;
+            while index < bytes.len() && bytes[index].is_ascii_digit() {
+                index += 1;
+            }
+            if index == start || index - start > 9 {
+                return false;
+            }
+            segments += 1;
+            if bytes.get(index) == Some(&b'.') {
+                index += 1;
+            } else {
+                break;
+            }
+        }
+        if compatible && segments < 2 {
+            return false;
+        }
+        skip_space(&mut index);
+        match bytes.get(index) {
+            None => return true,
+            Some(b',') => {
+                index += 1;
+                skip_space(&mut index);
+            }
+            Some(_) => return false,
+        }
+    }
 }
 
 fn is_wheel(text: &str) -> bool {
@@ -349,27 +601,27 @@ fn is_wheel(text: &str) -> bool {
 }
 
 fn is_archive_name(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
     [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz"]
         .iter()
-        .any(|extension| lower.ends_with(extension))
+        .any(|extension| {
+            text.len() >= extension.len()
+                && text.as_bytes()[text.len() - extension.len()..]
+                    .eq_ignore_ascii_case(extension.as_bytes())
+        })
 }
 
 /// pip's `break_args_options`: the requirement is every space-separated token before the
-/// first one starting with `-`.
-fn split_requirement_and_options(line: &str) -> (String, String) {
-    let mut requirement = Vec::new();
-    let mut tokens = line.split(' ');
-    let mut options = Vec::new();
-    for token in tokens.by_ref() {
+/// first one starting with `-` (trimmed), the options are that token and the rest.
+fn split_requirement_and_options(line: &str) -> (&str, &str) {
+    let mut offset = 0;
+    for token in line.split(' ') {
         if token.starts_with('-') {
-            options.push(token);
-            break;
+            // `line[..offset]` is the tokens before, joined by their spaces, plus one.
+            return (line[..offset].trim(), &line[offset..]);
         }
-        requirement.push(token);
+        offset += token.len() + 1;
     }
-    options.extend(tokens);
-    (requirement.join(" ").trim().to_string(), options.join(" "))
+    (line.trim(), "")
 }
 
 enum OptionProblem {
@@ -437,6 +689,14 @@ fn parse_options(
 /// Splits like a POSIX shell (pip uses `shlex.split`): whitespace separates, quotes
 /// group, backslash escapes outside single quotes.
 fn shell_split(text: &str) -> Vec<String> {
+    if !text
+        .bytes()
+        .any(|byte| matches!(byte, b'\'' | b'"' | b'\\' | 0x0b | 0x80..))
+    {
+        // ASCII, nothing quoted or escaped (`--hash=...`): only whitespace separates, and
+        // without a vertical tab ASCII whitespace is exactly `char::is_whitespace`.
+        return text.split_ascii_whitespace().map(str::to_string).collect();
+    }
     let mut tokens = Vec::new();
     let mut current = String::new();
     let mut in_token = false;
@@ -516,8 +776,7 @@ mod tests {
 
     fn lines(text: &str) -> Vec<(usize, String)> {
         logical_lines(text)
-            .into_iter()
-            .map(|line| (line.line, line.text))
+            .map(|line| (line.line, line.text.into_owned()))
             .collect()
     }
 
@@ -553,12 +812,144 @@ mod tests {
     fn split_like_pip() {
         assert_eq!(
             split_requirement_and_options("foo >= 1 --hash=sha256:abc"),
-            ("foo >= 1".to_string(), "--hash=sha256:abc".to_string())
+            ("foo >= 1", "--hash=sha256:abc")
         );
         assert_eq!(
             split_requirement_and_options("-r other.txt"),
-            (String::new(), "-r other.txt".to_string())
+            ("", "-r other.txt")
         );
+    }
+
+    /// Pieces of near-requirements for the fast-path check.
+    #[rustfmt::skip]
+    const TOKENS: &[&str] = &[
+        "a", "Z", "9", "numpy", "zope.interface", "x-", ".", "_", "-", "[", "]", ",", " ",
+        "\t", "==", "!=", "<=", ">=", "<", ">", "~=", "===", "=", "~", "!", "1", "1.0", "10",
+        "2.3.4", ".*", "*", "+local", ";", "@", "(", ")", "rc1", "v", "\u{a0}", "\u{e9}",
+        "9999999999", ".tar", ".whl", "#",
+    ];
+
+    fn pep508_named(text: &str) -> bool {
+        matches!(
+            pep508_rs::Requirement::<RawUrl>::from_str(text),
+            Ok(parsed) if !matches!(parsed.version_or_url, Some(pep508_rs::VersionOrUrl::Url(_)))
+        )
+    }
+
+    #[test]
+    fn the_fast_path_takes_only_what_pep508_accepts() {
+        for text in [
+            "numpy",
+            "numpy==1.26.4",
+            "requests[socks,security]>=2.31,<3",
+            "a >= 1 , < 2",
+            "zope.interface==5",
+            "x~=1.0",
+            "Foo_Bar-baz [ a , b.c ] != 1.0",
+            "a<1,>0,<=2,>=0,!=1.5",
+        ] {
+            assert!(is_plain_named_requirement(text), "{text}");
+            assert!(pep508_named(text), "{text}");
+        }
+        // Left to pep508_rs, valid or not.
+        for text in [
+            "foo.tar",
+            "zope.interface",
+            "numpy==1.0.*",
+            "numpy>=1.0; python_version < '3'",
+            "numpy @ https://example.com/x.whl",
+            "torch==2.3.1+cu121",
+            "numpy==1.0rc1",
+            "x~=1",
+            "a-",
+            "a[]",
+            "a[b-]",
+            "a>=1,",
+            "a===1.0",
+            "a==12345678901",
+            "a (>=1)",
+            "a>=1 b",
+            "caf\u{e9}==1",
+            "a==\u{a0}1",
+        ] {
+            assert!(!is_plain_named_requirement(text), "{text}");
+        }
+        // Random near-requirements: whatever the fast path takes, pep508_rs accepts as a
+        // named requirement without a URL.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % bound as u64).expect("small")
+        };
+        let mut taken = 0;
+        for _ in 0..200_000 {
+            let mut text = String::new();
+            for _ in 0..=next(9) {
+                text.push_str(TOKENS[next(TOKENS.len())]);
+            }
+            if is_plain_named_requirement(&text) {
+                taken += 1;
+                assert!(pep508_named(&text), "{text:?}");
+            }
+        }
+        assert!(
+            taken > 1_000,
+            "only {taken} taken: the test explores too little"
+        );
+    }
+
+    #[test]
+    fn first_tokens_match_split_whitespace() {
+        for text in [
+            "",
+            " ",
+            "a",
+            "  numpy==1 ; x",
+            "\tx\u{b}y",
+            "\u{a0}a b",
+            "a\u{a0}b c",
+            "\u{e9}t\u{e9} x",
+            "x\u{2003}",
+            "\r\n",
+            "--hash=sha256:ab  c",
+        ] {
+            assert_eq!(
+                first_token(text),
+                text.split_whitespace().next().unwrap_or_default(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_shell_split_matches_the_full_one() {
+        assert_eq!(shell_split(" a\t b\u{b}c  "), ["a", "b", "c"]);
+        assert_eq!(shell_split("a\u{a0}b 'c d'"), ["a", "b", "c d"]);
+        assert_eq!(
+            shell_split("--hash=sha256:ab  --hash=md5:cd"),
+            ["--hash=sha256:ab", "--hash=md5:cd"]
+        );
+    }
+
+    #[test]
+    fn columns_match_column_of() {
+        for (line, needle) in [
+            ("  numpy==1", "numpy==1"),
+            ("numpy==1 \\", "numpy==1"),
+            ("\u{e9}\u{e9} a a", "a"),
+            ("x", "sha256:0123456789"),
+            ("  -r  other.txt", "other.txt"),
+            ("a", ""),
+            ("\u{a0}\u{a0}b", "b"),
+        ] {
+            assert_eq!(
+                column(line, needle),
+                column_of(line, needle),
+                "{line:?} {needle:?}"
+            );
+        }
     }
 
     #[test]
