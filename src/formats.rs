@@ -191,9 +191,137 @@ pub(crate) fn warn_plain_http(manifest: &mut Manifest, declared: &Declared, file
     }
 }
 
+/// Why a string is not a PEP 508 requirement: the character offset of the problem and
+/// a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Pep508Problem {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// Parses a PEP 508 requirement without ever panicking. `pep508_rs` 0.9 panics on a
+/// name or extra that ends in `-`, `.` or `_` followed by more text (`numpy- ==1`,
+/// `a[b-]`), so those are rejected here first; any other panic is caught and reported
+/// as an unparsable requirement. URLs are kept verbatim ([`RawUrl`]).
+pub(crate) fn parse_pep508(
+    text: &str,
+) -> Result<pep508_rs::Requirement<requirements_txt::RawUrl>, Pep508Problem> {
+    use std::str::FromStr;
+    if let Some(problem) = pep508_identifier_problem(text) {
+        return Err(problem);
+    }
+    match std::panic::catch_unwind(|| {
+        pep508_rs::Requirement::<requirements_txt::RawUrl>::from_str(text)
+    }) {
+        Ok(Ok(requirement)) => Ok(requirement),
+        Ok(Err(error)) => Err(Pep508Problem {
+            offset: error.start,
+            message: error.message.to_string(),
+        }),
+        Err(_) => Err(Pep508Problem {
+            offset: 0,
+            message: "the PEP 508 parser could not read this requirement".to_string(),
+        }),
+    }
+}
+
+/// A name or extra that starts or ends with a separator: invalid in PEP 508, and the
+/// input that makes `pep508_rs` panic.
+fn pep508_identifier_problem(text: &str) -> Option<Pep508Problem> {
+    let chars: Vec<char> = text.chars().collect();
+    let is_identifier = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+    let is_separator = |c: char| matches!(c, '-' | '.' | '_');
+    let mut index = chars.iter().take_while(|c| c.is_whitespace()).count();
+    let start = index;
+    while index < chars.len() && is_identifier(chars[index]) {
+        index += 1;
+    }
+    if index > start && (is_separator(chars[start]) || is_separator(chars[index - 1])) {
+        return Some(Pep508Problem {
+            offset: if is_separator(chars[start]) {
+                start
+            } else {
+                index - 1
+            },
+            message: "a package name starts and ends with a letter or digit".to_string(),
+        });
+    }
+    while index < chars.len() && chars[index].is_whitespace() {
+        index += 1;
+    }
+    if chars.get(index) != Some(&'[') {
+        return None;
+    }
+    index += 1;
+    loop {
+        while index < chars.len() && (chars[index].is_whitespace() || chars[index] == ',') {
+            index += 1;
+        }
+        let extra_start = index;
+        while index < chars.len() && is_identifier(chars[index]) {
+            index += 1;
+        }
+        if index == extra_start {
+            return None;
+        }
+        if is_separator(chars[extra_start]) || is_separator(chars[index - 1]) {
+            return Some(Pep508Problem {
+                offset: if is_separator(chars[extra_start]) {
+                    extra_start
+                } else {
+                    index - 1
+                },
+                message: "an extra name starts and ends with a letter or digit".to_string(),
+            });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: these made `pep508_rs` panic, which took the whole scan down.
+    #[test]
+    fn pep508_never_panics() {
+        for text in [
+            "numpy- ==1",
+            "a[b-]",
+            "a[-b]",
+            "_a ==1",
+            "a. ==1",
+            "a[b,c_] >=1",
+            "a-[x]",
+        ] {
+            let problem = parse_pep508(text).unwrap_err();
+            assert!(
+                problem.message.contains("letter or digit"),
+                "{text}: {problem:?}"
+            );
+        }
+        assert!(parse_pep508("a-b[c-d, e] >= 1 ; python_version > '3'").is_ok());
+        // Every short string over a hostile alphabet parses or fails, never panics.
+        let alphabet: Vec<char> = "a1-._[],=; @".chars().collect();
+        let mut text = String::new();
+        let mut counters = [0usize; 5];
+        loop {
+            text.clear();
+            text.extend(counters.iter().map(|&index| alphabet[index]));
+            let _ = parse_pep508(&text);
+            let mut position = 0;
+            loop {
+                if position == counters.len() {
+                    return;
+                }
+                counters[position] += 1;
+                if counters[position] < alphabet.len() {
+                    break;
+                }
+                counters[position] = 0;
+                position += 1;
+            }
+        }
+    }
 
     #[test]
     fn variables_expand_only_from_the_given_environment() {

@@ -17,7 +17,6 @@ use std::collections::HashSet;
 use std::convert::Infallible;
 use std::fmt;
 use std::path::Path;
-use std::str::FromStr;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::{
@@ -409,7 +408,7 @@ fn classify_requirement(
         need_index(manifest, at);
         return;
     }
-    match pep508_rs::Requirement::<RawUrl>::from_str(requirement) {
+    match crate::formats::parse_pep508(requirement) {
         Ok(parsed) => {
             if let Some(pep508_rs::VersionOrUrl::Url(url)) = parsed.version_or_url {
                 url_requirement(manifest, file, at, &url.0);
@@ -419,10 +418,7 @@ fn classify_requirement(
             }
         }
         Err(error) => {
-            let column = at.column as usize
-                + error.input[..error.start.min(error.input.len())]
-                    .chars()
-                    .count();
+            let column = at.column as usize + error.offset;
             let location = file.line_location(at.line as usize, column);
             manifest.diagnostics.push(
                 Diagnostic::at(
@@ -831,7 +827,7 @@ mod tests {
 
     fn pep508_named(text: &str) -> bool {
         matches!(
-            pep508_rs::Requirement::<RawUrl>::from_str(text),
+            crate::formats::parse_pep508(text),
             Ok(parsed) if !matches!(parsed.version_or_url, Some(pep508_rs::VersionOrUrl::Url(_)))
         )
     }

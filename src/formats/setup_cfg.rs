@@ -4,10 +4,8 @@
 //! code runs: `setup.py` is never executed.
 
 use std::path::Path;
-use std::str::FromStr;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::requirements_txt::RawUrl;
 use crate::formats::{ParseContext, file_name, ini, push_direct};
 use crate::model::{Installer, Kind, Manifest, Role};
 use crate::remote;
@@ -71,7 +69,7 @@ fn parse_requirement(
     at: &crate::source::Location,
     text: &str,
 ) {
-    match pep508_rs::Requirement::<RawUrl>::from_str(text) {
+    match crate::formats::parse_pep508(text) {
         Ok(requirement) => match requirement.version_or_url {
             Some(pep508_rs::VersionOrUrl::Url(url)) => {
                 let kind = if remote::vcs_of(&url.0).is_some() {

@@ -4,12 +4,10 @@
 //! location comes from the TOML spans.
 
 use std::path::Path;
-use std::str::FromStr;
 
 use toml_edit::{Document, Item, Key, TableLike, Value};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::requirements_txt::RawUrl;
 use crate::formats::{declared, push_direct, warn_plain_http};
 use crate::model::{Declared, Installer, Kind, Manifest, Role};
 use crate::remote;
@@ -285,7 +283,7 @@ impl<'a> Reader<'a> {
 
     /// A PEP 508 requirement: a name is fetched from an index; `name @ URL` directly.
     pub(crate) fn requirement(&mut self, text: &str, at: &Location) {
-        match pep508_rs::Requirement::<RawUrl>::from_str(text) {
+        match crate::formats::parse_pep508(text) {
             Ok(requirement) => match requirement.version_or_url {
                 Some(pep508_rs::VersionOrUrl::Url(url)) => {
                     let kind = if remote::vcs_of(&url.0).is_some() {
