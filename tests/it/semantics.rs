@@ -104,3 +104,67 @@ fn credentials_are_redacted_but_their_hosts_are_kept() {
     assert!(!json.contains("ghp_SuperSecretToken123"));
     assert!(!json.contains("SecretSignatureValue"));
 }
+
+#[test]
+fn uv_ignores_pip_configuration_and_reads_its_own() {
+    let (_temp, resolution) =
+        scan_fixture(&support::root().join("tests/fixtures/repos/installer-scopes"));
+    let evidence_of = |host: &str| -> Vec<String> {
+        resolution
+            .endpoints
+            .iter()
+            .filter(|endpoint| endpoint.host == host)
+            .flat_map(|endpoint| endpoint.evidence.iter().map(|e| e.path.clone()))
+            .collect()
+    };
+    // pip's project uses the pip.conf mirror; the default index is needed only by uv.
+    assert_eq!(evidence_of("pip-mirror.example.com"), ["pip.conf"]);
+    assert_eq!(evidence_of(&default_index()), ["uv-project/pyproject.toml"]);
+    assert_eq!(evidence_of("uv-extra.example.com"), ["uv-project/uv.toml"]);
+}
+
+/// `PIP_INDEX_URL` and friends change results only with `--env`.
+#[test]
+fn index_variables_apply_only_with_env() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(temp.path().join("requirements.txt"), "numpy\n").unwrap();
+    std::fs::create_dir(temp.path().join("uvproj")).unwrap();
+    std::fs::write(
+        temp.path().join("uvproj/pyproject.toml"),
+        "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\"numpy\"]\n[tool.uv]\n",
+    )
+    .unwrap();
+    let hosts = |env: bool| -> Vec<String> {
+        let mut command = std::process::Command::new(support::binary());
+        command.args(["generate", "hosts"]).current_dir(temp.path());
+        command.env("PIP_INDEX_URL", "https://env-mirror.example.com/simple");
+        command.env("UV_INDEX", "internal=https://uv-env.example.com/simple");
+        if env {
+            command.arg("--env");
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let without = hosts(false);
+    assert!(without.contains(&default_index()));
+    assert!(
+        !without.iter().any(|host| host.contains("env")),
+        "{without:?}"
+    );
+    let with = hosts(true);
+    // pip's unit now uses the mirror; uv adds its own index and still needs the default.
+    assert!(
+        with.contains(&"env-mirror.example.com".to_string()),
+        "{with:?}"
+    );
+    assert!(with.contains(&"uv-env.example.com".to_string()), "{with:?}");
+    assert!(
+        with.contains(&default_index()),
+        "uv's project still needs the default: {with:?}"
+    );
+}
