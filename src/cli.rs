@@ -103,6 +103,13 @@ pub struct GenerateArgs {
     /// Overwrite an existing `--output` file.
     #[arg(long)]
     pub force: bool,
+
+    /// `azureml-yaml` only: insert the rules into this existing workspace YAML, keeping
+    /// its other keys, order, comments and rules; what was added or kept goes to standard
+    /// error. The result goes to standard output or `--output`: FILE itself changes only
+    /// when it is also the `--output` and `--force` is given.
+    #[arg(long, value_name = "FILE")]
+    pub merge: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,11 +6,16 @@
 //! Written by hand rather than through a YAML serializer because comments matter; every
 //! scalar goes through [`quote`], and the output is checked by Microsoft's own loader
 //! (`azure.ai.ml.load_workspace`) in the test suite.
+//!
+//! [`merge`] (`--merge FILE`) inserts the same rules into an existing workspace YAML
+//! instead, keeping the rest of it byte for byte.
+
+pub mod merge;
 
 use std::fmt::Write;
 
 use crate::emit::{Emitter, PLACEHOLDER_WORKSPACE};
-use crate::plan::Plan;
+use crate::plan::{Plan, Rule};
 use crate::report::{evidence_list, one_line};
 
 pub struct AzuremlYaml;
@@ -51,17 +56,7 @@ impl Emitter for AzuremlYaml {
             out.push_str("  outbound_rules:\n");
         }
         for rule in &plan.rules {
-            for purpose in &rule.purposes {
-                let _ = writeln!(out, "  # {}", one_line(purpose));
-            }
-            let _ = writeln!(
-                out,
-                "  # evidence: {}",
-                one_line(&evidence_list(&rule.evidence, EVIDENCE_SHOWN))
-            );
-            let _ = writeln!(out, "  - name: {}", quote(&rule.name));
-            out.push_str("    type: fqdn\n");
-            let _ = writeln!(out, "    destination: {}", quote(&rule.destination));
+            write_rule(&mut out, rule, &rule.name, "  ", "    ");
         }
         if !plan.private_endpoints.is_empty() {
             out.push_str(
@@ -115,6 +110,30 @@ impl Emitter for AzuremlYaml {
         }
         out
     }
+}
+
+/// One FQDN rule as a block-sequence item preceded by its purpose and evidence comments:
+/// the comments and `- name:` at `dash_indent`, the other keys at `key_indent`. Shared
+/// with `--merge` ([`merge`]) so that a merged rule reads exactly like a generated one;
+/// `name` is separate from the rule because a merge may have to rename it.
+pub(crate) fn write_rule(
+    out: &mut String,
+    rule: &Rule,
+    name: &str,
+    dash_indent: &str,
+    key_indent: &str,
+) {
+    for purpose in &rule.purposes {
+        let _ = writeln!(out, "{dash_indent}# {}", one_line(purpose));
+    }
+    let _ = writeln!(
+        out,
+        "{dash_indent}# evidence: {}",
+        one_line(&evidence_list(&rule.evidence, EVIDENCE_SHOWN))
+    );
+    let _ = writeln!(out, "{dash_indent}- name: {}", quote(name));
+    let _ = writeln!(out, "{key_indent}type: fqdn");
+    let _ = writeln!(out, "{key_indent}destination: {}", quote(&rule.destination));
 }
 
 /// A YAML scalar: plain when it is unambiguously a string, single-quoted otherwise

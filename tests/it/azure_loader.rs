@@ -4,6 +4,11 @@
 //! `tests/azure_loader/requirements.txt`) in one Python process, which checks the
 //! workspace name, the isolation mode and the exact set of FQDN rules it understood.
 //!
+//! `--merge` is checked the same way: the richest plan is merged into each existing
+//! workspace YAML in `tests/azure_loader/workspaces/` (user rules of every type, comments,
+//! other layouts) and into every generated file, and the loader must find every rule of
+//! the original, unchanged, plus the rules the merge reported as added, and nothing else.
+//!
 //! The loader lives in a virtualenv under `target/` that the test builds on first use
 //! and reuses while its marker matches the requirements file. Missing Python or a
 //! failed install fails the test: a skipped check would look like a passed one.
@@ -15,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use pkgallow::emit;
+use pkgallow::emit::azureml_yaml::merge::{Note, Workspace};
 use pkgallow::plan;
 
 use crate::repos::scan_fixture;
@@ -28,12 +34,27 @@ const MARKER: &str = ".pkgallow-requirements";
 /// nulls; each is rendered over the fixture with the most rules.
 const TRICKY_WORKSPACE_NAMES: [&str; 4] = ["0123", "1e3", "yes", "null"];
 
+/// The rule types the loader must find among a workspace fixture's own rules.
+const ALL_RULE_TYPES: [&str; 3] = [
+    "FqdnDestination",
+    "ServiceTagDestination",
+    "PrivateEndpointDestination",
+];
+
 /// One generated file and what the loader must find in it.
+#[derive(Default)]
 struct Case {
     label: String,
     workspace: String,
     yaml: String,
+    /// The FQDN rules pkgallow wrote.
     rules: Vec<(String, String)>,
+    /// A merge: the file merged into, whose every rule must be in `yaml` unchanged.
+    original: Option<String>,
+    /// The isolation mode to find, when not approved-only.
+    isolation_mode: Option<String>,
+    /// Rule types the original must have.
+    user_rule_types: Vec<&'static str>,
 }
 
 #[test]
@@ -68,12 +89,22 @@ fn generated_yaml_loads_with_azure_ai_ml() {
                 |(name, destination)| serde_json::json!({"name": name, "destination": destination}),
             )
             .collect();
-        workspaces.push(serde_json::json!({
+        let mut entry = serde_json::json!({
             "label": case.label,
             "path": path,
             "workspace": case.workspace,
             "rules": rules,
-        }));
+        });
+        if let Some(original) = &case.original {
+            let original_path = dir.path().join(format!("{index:02}-original.yml"));
+            fs::write(&original_path, original).unwrap();
+            entry["original"] = serde_json::json!(original_path);
+            entry["user_rule_types"] = serde_json::json!(case.user_rule_types);
+        }
+        if let Some(mode) = &case.isolation_mode {
+            entry["isolation_mode"] = serde_json::json!(mode);
+        }
+        workspaces.push(entry);
     }
     let manifest = dir.path().join("manifest.json");
     let manifest_json =
@@ -144,6 +175,7 @@ fn cases(root: &Path) -> Vec<Case> {
             workspace,
             yaml: emitter.render(&plan),
             rules: rules(&plan),
+            ..Case::default()
         });
         if richest
             .as_ref()
@@ -154,6 +186,11 @@ fn cases(root: &Path) -> Vec<Case> {
     }
 
     let (label, mut plan) = richest.unwrap();
+    let generated: Vec<(String, String)> = cases
+        .iter()
+        .map(|case| (case.label.clone(), case.yaml.clone()))
+        .collect();
+    cases.extend(merge_cases(root, &label, &plan, &generated));
     for name in TRICKY_WORKSPACE_NAMES {
         plan.options.workspace_name = Some(name.to_string());
         cases.push(Case {
@@ -161,8 +198,119 @@ fn cases(root: &Path) -> Vec<Case> {
             workspace: name.to_string(),
             yaml: emitter.render(&plan),
             rules: rules(&plan),
+            ..Case::default()
         });
     }
+    cases
+}
+
+/// `plan` merged into each workspace fixture and into each generated file.
+fn merge_cases(
+    root: &Path,
+    label: &str,
+    plan: &plan::Plan,
+    generated: &[(String, String)],
+) -> Vec<Case> {
+    let fixtures: Vec<(String, String)> =
+        support::files(&root.join("tests/azure_loader/workspaces"))
+            .into_iter()
+            .map(|path| {
+                let text = support::expand(&fs::read_to_string(&path).unwrap());
+                (file_name(&path), text)
+            })
+            .collect();
+    let with_every_type: Vec<&String> = fixtures
+        .iter()
+        .filter(|(_, text)| {
+            [
+                "type: fqdn",
+                "type: service_tag",
+                "type: private_endpoint",
+                "spark_enabled:",
+            ]
+            .iter()
+            .all(|needle| text.contains(needle))
+        })
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        with_every_type.len() >= 2,
+        "fewer than two workspace fixtures hold user rules of every type: {with_every_type:?}"
+    );
+    let mut originals: Vec<(String, String, bool)> = fixtures
+        .iter()
+        .map(|(name, text)| (name.clone(), text.clone(), with_every_type.contains(&name)))
+        .collect();
+    // The same file with Windows line endings.
+    let (name, text, _) = originals
+        .iter()
+        .find(|(_, _, every_type)| *every_type)
+        .unwrap()
+        .clone();
+    originals.push((
+        format!("{name} with CRLF line endings"),
+        text.replace('\n', "\r\n"),
+        true,
+    ));
+    originals.extend(
+        generated
+            .iter()
+            .map(|(from, yaml)| (format!("the output for {from}"), yaml.clone(), false)),
+    );
+
+    let mut cases = Vec::new();
+    let (mut kept, mut renamed) = (0, 0);
+    for (name, original, every_type) in originals {
+        let workspace =
+            Workspace::parse(&original).unwrap_or_else(|error| panic!("{name}: {error:?}"));
+        let merged = workspace
+            .merge(plan)
+            .unwrap_or_else(|error| panic!("{name}: {error}"));
+        let mut added = Vec::new();
+        let mut isolation_mode = None;
+        for note in &merged.notes {
+            match note {
+                Note::Added {
+                    name,
+                    destination,
+                    renamed_from,
+                } => {
+                    added.push((name.clone(), destination.clone()));
+                    renamed += usize::from(renamed_from.is_some());
+                }
+                Note::Kept { .. } => kept += 1,
+                Note::IsolationNotApproved { mode, .. } => isolation_mode = Some(mode.clone()),
+                _ => {}
+            }
+        }
+        let accounted = merged
+            .notes
+            .iter()
+            .filter(|note| matches!(note, Note::Added { .. } | Note::Kept { .. }))
+            .count();
+        assert_eq!(
+            accounted,
+            plan.rules.len(),
+            "{name}: a rule was neither added nor kept"
+        );
+        cases.push(Case {
+            label: format!("{label} merged into {name}"),
+            workspace: workspace.name().unwrap().to_string(),
+            yaml: merged.text,
+            rules: added,
+            original: Some(original),
+            isolation_mode,
+            user_rule_types: if every_type {
+                ALL_RULE_TYPES.to_vec()
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    assert!(
+        kept > 0 && renamed > 0,
+        "the workspace fixtures no longer exercise kept ({kept}) and renamed ({renamed}) rules"
+    );
     cases
 }
 

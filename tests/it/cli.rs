@@ -3,6 +3,11 @@
 //! the command runs in. The exit status, standard output and standard error are
 //! snapshotted, with registry hosts redacted to placeholders and the temporary
 //! directory shown as `[ROOT]`. Review changes with `cargo insta review`.
+//!
+//! Two optional files name files of `in/`, one per line: those in `unchanged` must be
+//! byte for byte what they were after the command (a failed command wrote nothing), and
+//! those in `show` are added to the snapshot as they are after it (a file the command
+//! rewrote).
 
 use std::process::Command;
 
@@ -41,7 +46,13 @@ fn cli_cases() {
         let clean = |bytes: &[u8]| {
             support::redact(&String::from_utf8_lossy(bytes).replace(&root, "[ROOT]"))
         };
-        let snapshot = format!(
+        for file in listed(&case.join("unchanged")) {
+            let before =
+                support::expand(&std::fs::read_to_string(case.join("in").join(&file)).unwrap());
+            let after = std::fs::read_to_string(temp.path().join(&file)).unwrap();
+            assert_eq!(after, before, "{name}: {file} changed");
+        }
+        let mut snapshot = format!(
             "args: {}\nstatus: {}\n--- stdout\n{}--- stderr\n{}",
             support::redact(&args.join(" ")),
             output
@@ -51,6 +62,13 @@ fn cli_cases() {
             clean(&output.stdout),
             clean(&output.stderr),
         );
+        for file in listed(&case.join("show")) {
+            let after = std::fs::read(temp.path().join(&file)).unwrap();
+            snapshot.push_str("--- file ");
+            snapshot.push_str(&file);
+            snapshot.push('\n');
+            snapshot.push_str(&clean(&after));
+        }
         assert!(
             !snapshot.contains("s3cr3t"),
             "{name}: a secret leaked:\n{snapshot}"
@@ -59,6 +77,17 @@ fn cli_cases() {
             insta::assert_snapshot!(name, snapshot);
         });
     }
+}
+
+/// The lines of an optional list file, without blanks and `#` comments.
+fn listed(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Credentials in URLs (userinfo, SAS signatures, values expanded from the environment)
