@@ -12,6 +12,7 @@ use crate::remote::{self, NoRemote, Remote};
 use crate::source::{Location, SourceFile};
 
 pub mod ini;
+pub mod jupyter_notebook;
 pub mod pip_conf;
 pub mod pipfile;
 pub mod pyproject_toml;
@@ -46,6 +47,7 @@ pub const FORMATS: &[&dyn Format] = &[
     &setup_cfg::SetupCfg,
     &pip_conf::PipConf,
     &uv_toml::UvToml,
+    &jupyter_notebook::JupyterNotebook,
 ];
 
 /// The format of a path, if pkgallow reads it.

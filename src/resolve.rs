@@ -142,7 +142,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
 
     // Projects: pyproject.toml, Pipfile, setup.cfg.
     for manifest in project.manifests.values() {
-        if manifest.role != Role::Install || manifest.format == formats::requirements_txt::NAME {
+        if manifest.role != Role::Install || is_pip_unit(manifest) {
             continue;
         }
         let mut effective = Effective::default();
@@ -225,7 +225,7 @@ fn unit_roots(project: &Project) -> Vec<&str> {
     let requirements: Vec<&str> = project
         .manifests
         .values()
-        .filter(|manifest| manifest.format == formats::requirements_txt::NAME)
+        .filter(|manifest| is_pip_unit(manifest))
         .map(|manifest| manifest.path.as_str())
         .collect();
     let mut included: BTreeSet<&str> = BTreeSet::new();
@@ -252,6 +252,12 @@ fn unit_roots(project: &Project) -> Vec<&str> {
         }
     }
     roots
+}
+
+/// Files read like a pip command line: they start units and follow `-r`/`-c`.
+fn is_pip_unit(manifest: &Manifest) -> bool {
+    manifest.format == formats::requirements_txt::NAME
+        || manifest.format == formats::jupyter_notebook::NAME
 }
 
 fn reach<'a>(project: &'a Project, path: &'a str, reached: &mut BTreeSet<&'a str>) {

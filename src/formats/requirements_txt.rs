@@ -684,7 +684,7 @@ fn parse_options(
 
 /// Splits like a POSIX shell (pip uses `shlex.split`): whitespace separates, quotes
 /// group, backslash escapes outside single quotes.
-fn shell_split(text: &str) -> Vec<String> {
+pub(crate) fn shell_split(text: &str) -> Vec<String> {
     if !text
         .bytes()
         .any(|byte| matches!(byte, b'\'' | b'"' | b'\\' | 0x0b | 0x80..))
