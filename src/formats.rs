@@ -11,6 +11,8 @@ use crate::model::{Declared, Manifest};
 use crate::remote::{self, NoRemote, Remote};
 use crate::source::{Location, SourceFile};
 
+pub mod conda_environment;
+pub mod embedded_requirements;
 pub mod ini;
 pub mod jupyter_notebook;
 pub mod pip_conf;
@@ -48,6 +50,7 @@ pub const FORMATS: &[&dyn Format] = &[
     &pip_conf::PipConf,
     &uv_toml::UvToml,
     &jupyter_notebook::JupyterNotebook,
+    &conda_environment::CondaEnvironment,
 ];
 
 /// The format of a path, if pkgallow reads it.
@@ -166,6 +169,11 @@ pub(crate) fn push_direct(
 ) {
     if let Some(remote) = declare(raw, file, at, &mut manifest.diagnostics) {
         manifest.direct.push(crate::model::Direct {
+            ecosystem: if kind == crate::model::Kind::Channel {
+                crate::model::Ecosystem::Conda
+            } else {
+                crate::model::Ecosystem::Python
+            },
             kind,
             remote,
             at: at.clone(),

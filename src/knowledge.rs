@@ -25,6 +25,10 @@ use crate::model::{Ecosystem, Kind};
 /// The embedded files, with the names used in error messages.
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
+        "knowledge/conda.toml",
+        include_str!("../knowledge/conda.toml"),
+    ),
+    (
         "knowledge/git-hosting.toml",
         include_str!("../knowledge/git-hosting.toml"),
     ),

@@ -66,6 +66,8 @@ pub enum Kind {
     RemoteInclude,
     /// A `dependency_links` entry (setuptools only).
     DependencyLink,
+    /// A conda channel (its repodata and package files).
+    Channel,
 }
 
 impl Kind {
@@ -80,6 +82,7 @@ impl Kind {
             Kind::Api => "api",
             Kind::RemoteInclude => "remote-include",
             Kind::DependencyLink => "dependency-link",
+            Kind::Channel => "channel",
         }
     }
 
@@ -94,6 +97,7 @@ impl Kind {
             Kind::Api,
             Kind::RemoteInclude,
             Kind::DependencyLink,
+            Kind::Channel,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)
@@ -132,6 +136,7 @@ impl IndexOptions {
 /// repositories, remote includes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Direct {
+    pub ecosystem: Ecosystem,
     pub kind: Kind,
     pub remote: Remote,
     pub at: Location,
@@ -194,12 +199,14 @@ impl Manifest {
 #[serde(rename_all = "kebab-case")]
 pub enum Ecosystem {
     Python,
+    Conda,
 }
 
 impl Ecosystem {
     pub fn as_str(self) -> &'static str {
         match self {
             Ecosystem::Python => "python",
+            Ecosystem::Conda => "conda",
         }
     }
 }

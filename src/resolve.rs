@@ -254,10 +254,15 @@ fn unit_roots(project: &Project) -> Vec<&str> {
     roots
 }
 
-/// Files read like a pip command line: they start units and follow `-r`/`-c`.
+/// Files read like a pip command line (requirements files, notebooks, the `pip:` list of
+/// conda environments): they start units and follow `-r`/`-c`.
 fn is_pip_unit(manifest: &Manifest) -> bool {
-    manifest.format == formats::requirements_txt::NAME
-        || manifest.format == formats::jupyter_notebook::NAME
+    [
+        formats::requirements_txt::NAME,
+        formats::jupyter_notebook::NAME,
+        formats::conda_environment::NAME,
+    ]
+    .contains(&manifest.format)
 }
 
 fn reach<'a>(project: &'a Project, path: &'a str, reached: &mut BTreeSet<&'a str>) {
@@ -426,7 +431,7 @@ fn unit_needs(
     }
     for source in direct {
         needs.push((
-            ecosystem,
+            source.ecosystem,
             Need {
                 remote: source.remote.clone(),
                 kind: source.kind,
@@ -556,6 +561,7 @@ fn generic_purpose(kind: Kind, replaces_default: bool) -> String {
         Kind::Api => "API called before downloading".into(),
         Kind::RemoteInclude => "remote requirements file named by -r (not followed)".into(),
         Kind::DependencyLink => "setuptools dependency_links URL (pip ignores these)".into(),
+        Kind::Channel => "conda channel: its repodata and package files".into(),
     }
 }
 

@@ -15,10 +15,11 @@
 use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::requirements_txt::{self, shell_split};
+use crate::formats::embedded_requirements::Embedded;
+use crate::formats::requirements_txt::shell_split;
 use crate::formats::{ParseContext, column_of};
 use crate::model::{Manifest, Role};
-use crate::source::{Location, SourceFile};
+use crate::source::SourceFile;
 
 pub struct JupyterNotebook;
 
@@ -80,12 +81,6 @@ const DROPPED_WITH_VALUE: &[(&str, Option<&str>)] = &[
     ("--python", None),
 ];
 
-/// A line of the synthetic requirements file and where it came from.
-struct Origin {
-    line: usize,
-    column: usize,
-}
-
 pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
     let value: serde_json::Value = match serde_json::from_str(&file.text) {
         Ok(value) => value,
@@ -105,8 +100,7 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
             return manifest;
         }
     };
-    let mut synthetic = String::new();
-    let mut origins: Vec<Origin> = Vec::new();
+    let mut embedded = Embedded::default();
     let mut cursor = 0;
     for cell in cells(&value) {
         let is_code = cell
@@ -141,24 +135,13 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
                 continue;
             };
             let offset = column_of(&command, arguments.first().map_or("", String::as_str));
-            let at = Origin {
-                line,
-                column: column + offset.saturating_sub(1),
-            };
             for entry in requirement_lines(&arguments) {
-                synthetic.push_str(&entry);
-                synthetic.push('\n');
-                origins.push(Origin {
-                    line: at.line,
-                    column: at.column,
-                });
+                embedded.push(&entry, line, column + offset.saturating_sub(1));
             }
         }
     }
-    let synthetic_file = SourceFile::new(file.path.clone(), synthetic);
-    let mut manifest = requirements_txt::parse(&synthetic_file, context);
+    let mut manifest = embedded.parse(file, context);
     manifest.format = NAME;
-    remap(&mut manifest, &origins, file);
     manifest
 }
 
@@ -301,49 +284,6 @@ fn quote(value: &str) -> String {
         format!("'{}'", value.replace('\'', "'\\''"))
     } else {
         value.to_string()
-    }
-}
-
-/// Moves every location from the synthetic file to the notebook.
-fn remap(manifest: &mut Manifest, origins: &[Origin], file: &SourceFile) {
-    let map = |location: &mut Location| {
-        if let Some(origin) = usize::try_from(location.line)
-            .ok()
-            .and_then(|line| line.checked_sub(1))
-            .and_then(|index| origins.get(index))
-        {
-            location.line = u32::try_from(origin.line).unwrap_or(u32::MAX);
-            location.column = u32::try_from(origin.column).unwrap_or(u32::MAX);
-        }
-    };
-    if let Some(index) = &mut manifest.options.index_url {
-        map(&mut index.at);
-    }
-    for declared in manifest
-        .options
-        .extra_index_urls
-        .iter_mut()
-        .chain(manifest.options.find_links.iter_mut())
-    {
-        map(&mut declared.at);
-    }
-    if let Some(at) = &mut manifest.options.no_index {
-        map(at);
-    }
-    if let Some(at) = &mut manifest.needs_index {
-        map(at);
-    }
-    for direct in &mut manifest.direct {
-        map(&mut direct.at);
-    }
-    for include in &mut manifest.includes {
-        map(&mut include.at);
-    }
-    for diagnostic in &mut manifest.diagnostics {
-        map(&mut diagnostic.location);
-        diagnostic.source_line = file
-            .line_text(diagnostic.location.line)
-            .map(|line| crate::redact::text(line.trim()));
     }
 }
 

@@ -1,0 +1,290 @@
+//! Conda environment files: `environment.yml`, and any YAML that *is* a conda
+//! environment by its content — Azure ML projects call them `conda.yaml`,
+//! `conda_dependencies.yml`, `env.yml`, …. A YAML file counts when its top level is a
+//! mapping with a `dependencies:` list and none of the keys of Azure ML assets, CI
+//! pipelines or Kubernetes objects; anything else is silently not a conda environment
+//! (and its syntax errors are reported only when its name says conda or environment).
+//!
+//! Channels, as conda resolves them without a `.condarc`: names (and labels such as
+//! `nvidia/label/cuda-11.8.0`) live under the channel alias `https://conda.anaconda.org`;
+//! `defaults` is Anaconda's repository (`https://repo.anaconda.com/pkgs/…`); full URLs are
+//! themselves; `nodefaults` removes `defaults`; no `channels:` at all means `defaults`;
+//! `conda-forge::numpy` adds that channel. A channel is needed when the file has at least
+//! one conda package. The `pip:` list is read as requirements-file lines (options
+//! included, `-r` relative to the YAML) and needs the Python index like any pip unit.
+
+use std::path::Path;
+
+use saphyr::{LoadableYamlNode, MarkedYamlOwned, ScalarOwned, YamlDataOwned};
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::formats::embedded_requirements::Embedded;
+use crate::formats::{ParseContext, file_name, push_direct};
+use crate::model::{Installer, Kind, Manifest, Role};
+use crate::source::{Location, SourceFile};
+
+pub struct CondaEnvironment;
+
+pub const NAME: &str = "conda/environment-yaml";
+
+/// Conda's default channel alias (`channel_alias`), per the conda configuration docs.
+pub const CHANNEL_ALIAS: &str = "https://conda.anaconda.org";
+
+/// Where `defaults` points without a `.condarc` (`default_channels`): `pkgs/main` and
+/// `pkgs/r` (and `pkgs/msys2` on Windows), all on one host.
+pub const DEFAULT_CHANNELS: [&str; 2] = [
+    "https://repo.anaconda.com/pkgs/main",
+    "https://repo.anaconda.com/pkgs/r",
+];
+
+/// Top-level keys that mark a YAML file as something other than a conda environment.
+const FOREIGN_KEYS: [&str; 14] = [
+    "$schema",
+    "apiVersion",
+    "command",
+    "component",
+    "conda_file",
+    "image",
+    "inputs",
+    "jobs",
+    "kind",
+    "on",
+    "outputs",
+    "steps",
+    "stages",
+    "trigger",
+];
+
+impl super::Format for CondaEnvironment {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn matches(&self, path: &Path) -> bool {
+        path.extension()
+            .and_then(|extension| extension.to_str())
+            .is_some_and(|extension| {
+                extension.eq_ignore_ascii_case("yml") || extension.eq_ignore_ascii_case("yaml")
+            })
+    }
+
+    fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
+        parse(file, context)
+    }
+}
+
+pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
+    let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Install);
+    let name = file_name(Path::new(&file.path));
+    let stem = name
+        .rsplit_once('.')
+        .map_or(name.as_str(), |(stem, _)| stem);
+    let named_like_conda = stem.starts_with("conda")
+        || stem.starts_with("environment")
+        || stem == "env"
+        || ["conda_env", "conda-env", "conda_dependencies"]
+            .iter()
+            .any(|word| stem.contains(word));
+    let documents = match MarkedYamlOwned::load_from_str(&file.text) {
+        Ok(documents) => documents,
+        Err(error) => {
+            if named_like_conda {
+                manifest.diagnostics.push(Diagnostic::at(
+                    Code::SyntaxError,
+                    file,
+                    file.line_location(error.marker().line().max(1), error.marker().col() + 1),
+                    format!("not valid YAML: {}", error.info()),
+                ));
+            }
+            return manifest;
+        }
+    };
+    let Some(YamlDataOwned::Mapping(root)) = documents.first().map(|document| &document.data)
+    else {
+        return manifest;
+    };
+    let keys: Vec<&str> = root.keys().filter_map(key_text).collect();
+    if keys.iter().any(|key| FOREIGN_KEYS.contains(key)) {
+        return manifest;
+    }
+    let Some((dependencies_key, dependencies)) = entry(root, "dependencies") else {
+        return manifest;
+    };
+    let YamlDataOwned::Sequence(dependencies) = &dependencies.data else {
+        return manifest;
+    };
+
+    // Channels as written, with where each was written.
+    let mut channels: Vec<(String, Location)> = Vec::new();
+    match entry(root, "channels") {
+        Some((_, value)) => match &value.data {
+            YamlDataOwned::Sequence(items) => {
+                for item in items {
+                    if let Some(text) = scalar_text(item) {
+                        channels.push((text, location(file, item)));
+                    }
+                }
+            }
+            YamlDataOwned::Value(ScalarOwned::Null) => {}
+            _ => {
+                manifest.diagnostics.push(Diagnostic::at(
+                    Code::UnexpectedValue,
+                    file,
+                    location(file, value),
+                    "`channels` should be a list of channel names or URLs",
+                ));
+                // Read a single name as a one-item list: the host is still clear.
+                if let Some(text) = scalar_text(value) {
+                    channels.push((text, location(file, value)));
+                }
+            }
+        },
+        None => channels.push(("defaults".to_string(), location(file, dependencies_key))),
+    }
+
+    let mut has_conda_package = false;
+    let mut embedded = Embedded::default();
+    for dependency in dependencies {
+        if let YamlDataOwned::Mapping(map) = &dependency.data {
+            if let Some((_, pip)) = entry(map, "pip")
+                && let YamlDataOwned::Sequence(lines) = &pip.data
+            {
+                for line in lines {
+                    if let Some(text) = scalar_text(line) {
+                        let at = location(file, line);
+                        embedded.push(&text, at.line as usize, at.column as usize);
+                    }
+                }
+            }
+            continue;
+        }
+        let Some(spec) = scalar_text(dependency) else {
+            continue;
+        };
+        has_conda_package = true;
+        // `channel::package` pins a package to a channel.
+        if let Some((channel, _)) = spec.split_once("::") {
+            channels.push((channel.trim().to_string(), location(file, dependency)));
+        }
+    }
+
+    if has_conda_package {
+        let no_defaults = channels.iter().any(|(channel, _)| channel == "nodefaults");
+        for (channel, at) in &channels {
+            for url in channel_urls(channel, no_defaults) {
+                push_direct(&mut manifest, Kind::Channel, &url, file, at);
+            }
+        }
+    }
+    if !embedded.is_empty() {
+        let pip = embedded.parse(file, context);
+        manifest.options = pip.options;
+        manifest.needs_index = pip.needs_index;
+        manifest.includes = pip.includes;
+        manifest.direct.extend(pip.direct);
+        manifest.diagnostics.extend(pip.diagnostics);
+    }
+    manifest
+}
+
+/// The URLs a channel as written resolves to (none for `nodefaults` and local paths).
+fn channel_urls(channel: &str, no_defaults: bool) -> Vec<String> {
+    let channel = channel.trim().trim_end_matches('/');
+    if channel == "nodefaults"
+        || channel.is_empty()
+        || channel.starts_with("file:")
+        || channel.starts_with('/')
+    {
+        return Vec::new();
+    }
+    if channel == "defaults" {
+        return if no_defaults {
+            Vec::new()
+        } else {
+            DEFAULT_CHANNELS
+                .iter()
+                .map(|url| (*url).to_string())
+                .collect()
+        };
+    }
+    if crate::remote::has_scheme(channel) {
+        return vec![channel.to_string()];
+    }
+    vec![format!("{CHANNEL_ALIAS}/{channel}")]
+}
+
+fn location(file: &SourceFile, node: &MarkedYamlOwned) -> Location {
+    file.line_location(node.span.start.line().max(1), node.span.start.col() + 1)
+}
+
+fn entry<'m>(
+    map: &'m saphyr::AnnotatedMappingOwned<MarkedYamlOwned>,
+    key: &str,
+) -> Option<(&'m MarkedYamlOwned, &'m MarkedYamlOwned)> {
+    map.iter()
+        .find(|(candidate, _)| key_text(candidate) == Some(key))
+}
+
+fn key_text(key: &MarkedYamlOwned) -> Option<&str> {
+    match &key.data {
+        YamlDataOwned::Value(ScalarOwned::String(text)) => Some(text),
+        _ => None,
+    }
+}
+
+/// A scalar as text (`python=3.8` and `- 3.8` alike).
+fn scalar_text(node: &MarkedYamlOwned) -> Option<String> {
+    match &node.data {
+        YamlDataOwned::Value(ScalarOwned::String(text)) => Some(text.clone()),
+        YamlDataOwned::Value(ScalarOwned::Integer(number)) => Some(number.to_string()),
+        YamlDataOwned::Value(ScalarOwned::FloatingPoint(number)) => Some(number.to_string()),
+        YamlDataOwned::Tagged(_, inner) => scalar_text(inner),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_resolve_like_conda() {
+        assert_eq!(
+            channel_urls("conda-forge", false),
+            ["https://conda.anaconda.org/conda-forge"]
+        );
+        assert_eq!(
+            channel_urls("nvidia/label/cuda-11.8.0", false),
+            ["https://conda.anaconda.org/nvidia/label/cuda-11.8.0"]
+        );
+        assert_eq!(channel_urls("defaults", false).len(), 2);
+        assert!(channel_urls("defaults", true).is_empty());
+        assert!(channel_urls("nodefaults", false).is_empty());
+        assert_eq!(
+            channel_urls("https://repo.example.com/conda/main/", false),
+            ["https://repo.example.com/conda/main"]
+        );
+        assert!(channel_urls("file:///opt/channel", false).is_empty());
+    }
+
+    #[test]
+    fn only_conda_environments_count() {
+        let workflow = SourceFile::new(
+            "ci.yml",
+            "on: push\njobs:\n  a:\n    steps: []\ndependencies: [x]\n",
+        );
+        let manifest = parse(&workflow, &ParseContext::default());
+        assert!(manifest.direct.is_empty() && manifest.diagnostics.is_empty());
+        let broken = SourceFile::new("values.yaml", "a: [\n");
+        assert!(
+            parse(&broken, &ParseContext::default())
+                .diagnostics
+                .is_empty()
+        );
+        let broken = SourceFile::new("conda.yaml", "a: [\n");
+        assert_eq!(
+            parse(&broken, &ParseContext::default()).diagnostics.len(),
+            1
+        );
+    }
+}
