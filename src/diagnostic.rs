@@ -51,10 +51,12 @@ pub enum Code {
     IndexOverridden,
     /// P310: includes nest deeper than the limit.
     IncludeTooDeep,
+    /// P311: an Azure ML registered environment, not readable offline.
+    RegisteredEnvironment,
 }
 
 impl Code {
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 21] = [
         Code::ReadError,
         Code::BinaryFile,
         Code::FileTooLarge,
@@ -75,6 +77,7 @@ impl Code {
         Code::PlainHttp,
         Code::IndexOverridden,
         Code::IncludeTooDeep,
+        Code::RegisteredEnvironment,
     ];
 
     /// The stable code shown to users and in JSON.
@@ -100,6 +103,7 @@ impl Code {
             Code::PlainHttp => "P308",
             Code::IndexOverridden => "P309",
             Code::IncludeTooDeep => "P310",
+            Code::RegisteredEnvironment => "P311",
         }
     }
 
@@ -126,6 +130,7 @@ impl Code {
             Code::PlainHttp => "plain-http",
             Code::IndexOverridden => "index-overridden",
             Code::IncludeTooDeep => "include-too-deep",
+            Code::RegisteredEnvironment => "registered-environment",
         }
     }
 }

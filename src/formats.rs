@@ -11,6 +11,7 @@ use crate::model::{Declared, Manifest};
 use crate::remote::{self, NoRemote, Remote};
 use crate::source::{Location, SourceFile};
 
+pub mod azureml_asset;
 pub mod conda_environment;
 pub mod embedded_requirements;
 pub mod ini;
@@ -50,6 +51,9 @@ pub const FORMATS: &[&dyn Format] = &[
     &pip_conf::PipConf,
     &uv_toml::UvToml,
     &jupyter_notebook::JupyterNotebook,
+    // Azure ML assets first: every YAML file is read once, and what is not an Azure ML
+    // asset is read as a conda environment.
+    &azureml_asset::AzuremlAsset,
     &conda_environment::CondaEnvironment,
 ];
 
@@ -169,10 +173,10 @@ pub(crate) fn push_direct(
 ) {
     if let Some(remote) = declare(raw, file, at, &mut manifest.diagnostics) {
         manifest.direct.push(crate::model::Direct {
-            ecosystem: if kind == crate::model::Kind::Channel {
-                crate::model::Ecosystem::Conda
-            } else {
-                crate::model::Ecosystem::Python
+            ecosystem: match kind {
+                crate::model::Kind::Channel => crate::model::Ecosystem::Conda,
+                crate::model::Kind::Registry => crate::model::Ecosystem::Container,
+                _ => crate::model::Ecosystem::Python,
             },
             kind,
             remote,

@@ -8,6 +8,7 @@
 
 pub mod cli;
 mod commands;
+pub mod container;
 pub mod diagnostic;
 pub mod discover;
 pub mod emit;

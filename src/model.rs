@@ -68,6 +68,8 @@ pub enum Kind {
     DependencyLink,
     /// A conda channel (its repodata and package files).
     Channel,
+    /// A container registry.
+    Registry,
 }
 
 impl Kind {
@@ -83,6 +85,7 @@ impl Kind {
             Kind::RemoteInclude => "remote-include",
             Kind::DependencyLink => "dependency-link",
             Kind::Channel => "channel",
+            Kind::Registry => "registry",
         }
     }
 
@@ -98,6 +101,7 @@ impl Kind {
             Kind::RemoteInclude,
             Kind::DependencyLink,
             Kind::Channel,
+            Kind::Registry,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)
@@ -200,6 +204,7 @@ impl Manifest {
 pub enum Ecosystem {
     Python,
     Conda,
+    Container,
 }
 
 impl Ecosystem {
@@ -207,6 +212,7 @@ impl Ecosystem {
         match self {
             Ecosystem::Python => "python",
             Ecosystem::Conda => "conda",
+            Ecosystem::Container => "container",
         }
     }
 }

@@ -261,6 +261,7 @@ fn is_pip_unit(manifest: &Manifest) -> bool {
         formats::requirements_txt::NAME,
         formats::jupyter_notebook::NAME,
         formats::conda_environment::NAME,
+        formats::azureml_asset::NAME,
     ]
     .contains(&manifest.format)
 }
@@ -562,6 +563,7 @@ fn generic_purpose(kind: Kind, replaces_default: bool) -> String {
         Kind::RemoteInclude => "remote requirements file named by -r (not followed)".into(),
         Kind::DependencyLink => "setuptools dependency_links URL (pip ignores these)".into(),
         Kind::Channel => "conda channel: its repodata and package files".into(),
+        Kind::Registry => "container registry the image is pulled from".into(),
     }
 }
 

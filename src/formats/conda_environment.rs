@@ -107,12 +107,27 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
     if keys.iter().any(|key| FOREIGN_KEYS.contains(key)) {
         return manifest;
     }
+    read_environment(file, root, None, context, &mut manifest);
+    manifest
+}
+
+/// Reads a conda environment mapping (a whole file, or an Azure ML `conda_file:` written
+/// inline) into `manifest`. `anchor` is where implicit `defaults` is reported when the
+/// mapping has no `channels:` (the `dependencies:` key otherwise).
+pub(crate) fn read_environment(
+    file: &SourceFile,
+    root: &saphyr::AnnotatedMappingOwned<MarkedYamlOwned>,
+    anchor: Option<Location>,
+    context: &ParseContext,
+    manifest: &mut Manifest,
+) {
     let Some((dependencies_key, dependencies)) = entry(root, "dependencies") else {
-        return manifest;
+        return;
     };
     let YamlDataOwned::Sequence(dependencies) = &dependencies.data else {
-        return manifest;
+        return;
     };
+    let anchor = anchor.unwrap_or_else(|| location(file, dependencies_key));
 
     // Channels as written, with where each was written.
     let mut channels: Vec<(String, Location)> = Vec::new();
@@ -139,7 +154,7 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
                 }
             }
         },
-        None => channels.push(("defaults".to_string(), location(file, dependencies_key))),
+        None => channels.push(("defaults".to_string(), anchor)),
     }
 
     let mut has_conda_package = false;
@@ -172,19 +187,26 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
         let no_defaults = channels.iter().any(|(channel, _)| channel == "nodefaults");
         for (channel, at) in &channels {
             for url in channel_urls(channel, no_defaults) {
-                push_direct(&mut manifest, Kind::Channel, &url, file, at);
+                push_direct(manifest, Kind::Channel, &url, file, at);
             }
         }
     }
     if !embedded.is_empty() {
         let pip = embedded.parse(file, context);
-        manifest.options = pip.options;
-        manifest.needs_index = pip.needs_index;
-        manifest.includes = pip.includes;
+        manifest.options.index_url = pip.options.index_url.or(manifest.options.index_url.take());
+        manifest
+            .options
+            .extra_index_urls
+            .extend(pip.options.extra_index_urls);
+        manifest.options.find_links.extend(pip.options.find_links);
+        manifest.options.no_index = pip.options.no_index.or(manifest.options.no_index.take());
+        if manifest.needs_index.is_none() {
+            manifest.needs_index = pip.needs_index;
+        }
+        manifest.includes.extend(pip.includes);
         manifest.direct.extend(pip.direct);
         manifest.diagnostics.extend(pip.diagnostics);
     }
-    manifest
 }
 
 /// The URLs a channel as written resolves to (none for `nodefaults` and local paths).
@@ -213,11 +235,11 @@ fn channel_urls(channel: &str, no_defaults: bool) -> Vec<String> {
     vec![format!("{CHANNEL_ALIAS}/{channel}")]
 }
 
-fn location(file: &SourceFile, node: &MarkedYamlOwned) -> Location {
+pub(crate) fn location(file: &SourceFile, node: &MarkedYamlOwned) -> Location {
     file.line_location(node.span.start.line().max(1), node.span.start.col() + 1)
 }
 
-fn entry<'m>(
+pub(crate) fn entry<'m>(
     map: &'m saphyr::AnnotatedMappingOwned<MarkedYamlOwned>,
     key: &str,
 ) -> Option<(&'m MarkedYamlOwned, &'m MarkedYamlOwned)> {
@@ -225,7 +247,7 @@ fn entry<'m>(
         .find(|(candidate, _)| key_text(candidate) == Some(key))
 }
 
-fn key_text(key: &MarkedYamlOwned) -> Option<&str> {
+pub(crate) fn key_text(key: &MarkedYamlOwned) -> Option<&str> {
     match &key.data {
         YamlDataOwned::Value(ScalarOwned::String(text)) => Some(text),
         _ => None,
@@ -233,7 +255,7 @@ fn key_text(key: &MarkedYamlOwned) -> Option<&str> {
 }
 
 /// A scalar as text (`python=3.8` and `- 3.8` alike).
-fn scalar_text(node: &MarkedYamlOwned) -> Option<String> {
+pub(crate) fn scalar_text(node: &MarkedYamlOwned) -> Option<String> {
     match &node.data {
         YamlDataOwned::Value(ScalarOwned::String(text)) => Some(text.clone()),
         YamlDataOwned::Value(ScalarOwned::Integer(number)) => Some(number.to_string()),

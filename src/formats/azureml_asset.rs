@@ -1,0 +1,171 @@
+//! Azure ML asset YAML: environments (`image:`, `conda_file:`, `build:`), and the jobs,
+//! components and deployments that carry an `environment:` — inline (an image and a conda
+//! file) or a reference to a registered environment (`azureml:name:version`,
+//! `azureml:name@latest`), which is reported because its image and packages live in the
+//! workspace and cannot be read offline. Nested pipeline jobs are walked too.
+//!
+//! What counts: `image:` is pulled from its registry (see [`crate::container`]); an
+//! inline `conda_file:` mapping is read as a conda environment; a `conda_file:` path and a
+//! `build: path:` context are files in the tree, read by their own formats. The `$schema`
+//! URL is documentation, never a source.
+//!
+//! YAML that is not an Azure ML asset is handed to the conda-environment reader, so one
+//! parse of each YAML file serves both.
+
+use std::path::Path;
+
+use saphyr::{LoadableYamlNode, MarkedYamlOwned, YamlDataOwned};
+
+use crate::container::{NoRegistry, registry_url};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::formats::conda_environment::{
+    self, entry, key_text, location, read_environment, scalar_text,
+};
+use crate::formats::{ParseContext, push_direct};
+use crate::model::{Installer, Kind, Manifest, Role};
+use crate::source::SourceFile;
+
+pub struct AzuremlAsset;
+
+pub const NAME: &str = "azureml/asset-yaml";
+
+impl super::Format for AzuremlAsset {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn matches(&self, path: &Path) -> bool {
+        conda_environment::CondaEnvironment.matches(path)
+    }
+
+    fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
+        let Ok(documents) = MarkedYamlOwned::load_from_str(&file.text) else {
+            // Invalid YAML: the conda reader decides whether the name says it matters.
+            return conda_environment::parse(file, context);
+        };
+        match documents.first().map(|document| &document.data) {
+            Some(YamlDataOwned::Mapping(root)) if is_azureml_asset(root) => {
+                read_asset(file, root, context)
+            }
+            _ => conda_environment::parse(file, context),
+        }
+    }
+}
+
+/// Whether a top-level mapping is an Azure ML asset rather than a conda environment or
+/// another tool's YAML.
+fn is_azureml_asset(root: &saphyr::AnnotatedMappingOwned<MarkedYamlOwned>) -> bool {
+    if let Some((_, schema)) = entry(root, "$schema")
+        && let Some(schema) = scalar_text(schema)
+    {
+        return schema.contains("azureml");
+    }
+    let has = |key: &str| entry(root, key).is_some();
+    (has("image") && (has("conda_file") || has("build") || has("inference_config")))
+        || (has("environment") && (has("command") || has("jobs") || has("code") || has("model")))
+}
+
+fn read_asset(
+    file: &SourceFile,
+    root: &saphyr::AnnotatedMappingOwned<MarkedYamlOwned>,
+    context: &ParseContext,
+) -> Manifest {
+    let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Install);
+    // An environment asset is itself the environment.
+    if entry(root, "image").is_some() || entry(root, "conda_file").is_some() {
+        read_environment_mapping(file, root, context, &mut manifest);
+    }
+    for (key, value) in root {
+        if key_text(key) != Some("image") && key_text(key) != Some("conda_file") {
+            visit(file, key, value, context, &mut manifest);
+        }
+    }
+    manifest
+}
+
+/// Walks a value looking for `environment:` entries (pipeline jobs nest them).
+fn visit(
+    file: &SourceFile,
+    key: &MarkedYamlOwned,
+    value: &MarkedYamlOwned,
+    context: &ParseContext,
+    manifest: &mut Manifest,
+) {
+    if key_text(key) == Some("environment") {
+        match &value.data {
+            YamlDataOwned::Mapping(map) => read_environment_mapping(file, map, context, manifest),
+            _ => {
+                if let Some(text) = scalar_text(value)
+                    && text.starts_with("azureml:")
+                {
+                    manifest.diagnostics.push(
+                        Diagnostic::at(
+                            Code::RegisteredEnvironment,
+                            file,
+                            location(file, value),
+                            format!("`{text}` is a registered environment: its image and packages are defined in the workspace and cannot be read offline"),
+                        )
+                        .with_help("scan the environment's definition (its YAML, conda file or Dockerfile), or inline the environment"),
+                    );
+                }
+            }
+        }
+        return;
+    }
+    match &value.data {
+        YamlDataOwned::Mapping(map) => {
+            for (key, value) in map {
+                visit(file, key, value, context, manifest);
+            }
+        }
+        YamlDataOwned::Sequence(items) => {
+            for item in items {
+                if let YamlDataOwned::Mapping(map) = &item.data {
+                    for (key, value) in map {
+                        visit(file, key, value, context, manifest);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `image:` and an inline `conda_file:` of an environment mapping.
+fn read_environment_mapping(
+    file: &SourceFile,
+    map: &saphyr::AnnotatedMappingOwned<MarkedYamlOwned>,
+    context: &ParseContext,
+    manifest: &mut Manifest,
+) {
+    if let Some((_, image)) = entry(map, "image")
+        && let Some(reference) = scalar_text(image)
+    {
+        let at = location(file, image);
+        match registry_url(&reference) {
+            Ok(url) => push_direct(manifest, Kind::Registry, &url, file, &at),
+            Err(NoRegistry::Unresolved(text)) => manifest.diagnostics.push(
+                Diagnostic::at(
+                    Code::UnresolvedVariable,
+                    file,
+                    at,
+                    format!("the image `{text}` has a placeholder, so its registry is unknown"),
+                )
+                .with_help("write the registry host, or render the template before scanning"),
+            ),
+            Err(NoRegistry::NotPulled) => {}
+            Err(NoRegistry::Invalid) => manifest.diagnostics.push(Diagnostic::at(
+                Code::InvalidUrl,
+                file,
+                at,
+                format!("`{reference}` is not an image reference"),
+            )),
+        }
+    }
+    if let Some((key, conda)) = entry(map, "conda_file")
+        && let YamlDataOwned::Mapping(inline) = &conda.data
+    {
+        read_environment(file, inline, Some(location(file, key)), context, manifest);
+    }
+    // A `conda_file:` path is a file in the tree, read by its own format.
+}
