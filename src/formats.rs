@@ -13,6 +13,7 @@ use crate::source::{Location, SourceFile};
 
 pub mod azureml_asset;
 pub mod conda_environment;
+pub mod dockerfile;
 pub mod embedded_requirements;
 pub mod ini;
 pub mod jupyter_notebook;
@@ -51,6 +52,7 @@ pub const FORMATS: &[&dyn Format] = &[
     &pip_conf::PipConf,
     &uv_toml::UvToml,
     &jupyter_notebook::JupyterNotebook,
+    &dockerfile::Dockerfile,
     // Azure ML assets first: every YAML file is read once, and what is not an Azure ML
     // asset is read as a conda environment.
     &azureml_asset::AzuremlAsset,
@@ -161,6 +163,25 @@ pub(crate) fn column_of(line: &str, needle: &str) -> usize {
     }
     line.find(needle)
         .map_or(1, |index| line[..index].chars().count() + 1)
+}
+
+/// Records a direct source of an explicit ecosystem.
+pub(crate) fn push_direct_in(
+    manifest: &mut Manifest,
+    ecosystem: crate::model::Ecosystem,
+    kind: crate::model::Kind,
+    raw: &str,
+    file: &SourceFile,
+    at: &Location,
+) {
+    if let Some(remote) = declare(raw, file, at, &mut manifest.diagnostics) {
+        manifest.direct.push(crate::model::Direct {
+            ecosystem,
+            kind,
+            remote,
+            at: at.clone(),
+        });
+    }
 }
 
 /// Records a direct source: contacted whatever the index configuration.

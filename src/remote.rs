@@ -68,7 +68,7 @@ pub fn parse(raw: &str) -> Result<Remote, NoRemote> {
     // Credentials end at the last `@` of the authority.
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
     let (host, port) = split_host_port(host_port);
-    if host.contains("${") || port.is_some_and(|p| p.contains("${")) {
+    if host.contains('$') || port.is_some_and(|p| p.contains('$')) {
         let name = variable_name(host_port).unwrap_or_default();
         return Err(NoRemote::UnresolvedVariable(name));
     }
@@ -205,9 +205,16 @@ pub fn has_scheme(raw: &str) -> bool {
 }
 
 fn variable_name(text: &str) -> Option<String> {
-    let start = text.find("${")? + 2;
-    let end = text[start..].find('}')? + start;
-    Some(text[start..end].to_string())
+    let start = text.find('$')? + 1;
+    let rest = &text[start..];
+    if let Some(braced) = rest.strip_prefix('{') {
+        let end = braced.find('}')?;
+        return Some(braced[..end].to_string());
+    }
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    Some(rest[..end].to_string())
 }
 
 #[cfg(test)]

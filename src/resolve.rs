@@ -262,6 +262,7 @@ fn is_pip_unit(manifest: &Manifest) -> bool {
         formats::jupyter_notebook::NAME,
         formats::conda_environment::NAME,
         formats::azureml_asset::NAME,
+        formats::dockerfile::NAME,
     ]
     .contains(&manifest.format)
 }

@@ -210,7 +210,7 @@ pub(crate) fn read_environment(
 }
 
 /// The URLs a channel as written resolves to (none for `nodefaults` and local paths).
-fn channel_urls(channel: &str, no_defaults: bool) -> Vec<String> {
+pub(crate) fn channel_urls(channel: &str, no_defaults: bool) -> Vec<String> {
     let channel = channel.trim().trim_end_matches('/');
     if channel == "nodefaults"
         || channel.is_empty()

@@ -222,7 +222,7 @@ fn install_arguments(command: &str) -> Option<Vec<String>> {
 }
 
 /// Turns command-line arguments into requirements-file lines.
-fn requirement_lines(arguments: &[String]) -> Vec<String> {
+pub(crate) fn requirement_lines(arguments: &[String]) -> Vec<String> {
     let mut lines = Vec::new();
     let mut index = 0;
     while index < arguments.len() {

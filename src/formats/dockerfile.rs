@@ -1,0 +1,361 @@
+//! Dockerfiles (`Dockerfile`, `Containerfile`, `*.dockerfile`, `Dockerfile.*`), as the
+//! image build that Azure ML runs on a compute — in approved-only mode, the build needs
+//! every host below:
+//! - `FROM image` pulls from the image's registry (and the hosts it serves layers from);
+//!   `FROM stage` and `scratch` pull nothing; `ARG` defaults are substituted;
+//! - `RUN pip install …` (also `pip3`, `python -m pip`, `uv pip`) is read as pip's command
+//!   line (indexes, requirements, VCS URLs, `-r` relative to the Dockerfile's directory,
+//!   the usual build context);
+//! - `RUN conda|mamba|micromamba install -c CHANNEL` needs that channel;
+//! - `RUN curl|wget URL`, `RUN git clone URL` and `ADD URL` download from their hosts.
+//!
+//! Lines are joined at `\\`, comments removed, instructions matched case-insensitively,
+//! shell commands split at `&&`, `||`, `;` and `|`. Nothing is ever built or run.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::container::{NoRegistry, registry_url};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::formats::embedded_requirements::Embedded;
+use crate::formats::jupyter_notebook::requirement_lines;
+use crate::formats::requirements_txt::shell_split;
+use crate::formats::{ParseContext, column_of, file_name, push_direct, push_direct_in};
+use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
+use crate::source::SourceFile;
+
+pub struct Dockerfile;
+
+pub const NAME: &str = "container/dockerfile";
+
+impl super::Format for Dockerfile {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn matches(&self, path: &Path) -> bool {
+        let name = file_name(path);
+        name == "dockerfile"
+            || name == "containerfile"
+            || name.ends_with(".dockerfile")
+            || name.starts_with("dockerfile.")
+    }
+
+    fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
+        parse(file, context)
+    }
+}
+
+pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
+    let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Install);
+    let mut arguments: BTreeMap<String, String> = BTreeMap::new();
+    let mut stages: Vec<String> = Vec::new();
+    let mut embedded = Embedded::default();
+    for (line, first, text) in instructions(&file.text) {
+        let (instruction, rest) = text
+            .split_once(char::is_whitespace)
+            .unwrap_or((text.as_str(), ""));
+        let rest = rest.trim();
+        let at = |needle: &str| file.line_location(line, column_of(first, needle));
+        match instruction.to_ascii_uppercase().as_str() {
+            "ARG" => {
+                if let Some((name, value)) = rest.split_once('=') {
+                    arguments.insert(
+                        name.trim().to_string(),
+                        value.trim().trim_matches('"').to_string(),
+                    );
+                }
+            }
+            "FROM" => {
+                let words: Vec<&str> = rest
+                    .split_whitespace()
+                    .filter(|word| !word.starts_with("--"))
+                    .collect();
+                let Some(image) = words.first() else {
+                    continue;
+                };
+                if let (Some(keyword), Some(name)) = (words.get(1), words.get(2))
+                    && keyword.eq_ignore_ascii_case("as")
+                {
+                    stages.push(name.to_ascii_lowercase());
+                }
+                let reference = substitute(image, &arguments);
+                if stages
+                    .iter()
+                    .any(|stage| *stage == reference.to_ascii_lowercase())
+                {
+                    continue;
+                }
+                match registry_url(&reference) {
+                    Ok(url) => push_direct(&mut manifest, Kind::Registry, &url, file, &at(image)),
+                    Err(NoRegistry::Unresolved(text)) => manifest.diagnostics.push(
+                        Diagnostic::at(
+                            Code::UnresolvedVariable,
+                            file,
+                            at(image),
+                            format!("the base image `{text}` uses a build argument without a default, so its registry is unknown"),
+                        )
+                        .with_help("give the ARG a default, or write the registry host"),
+                    ),
+                    Err(NoRegistry::NotPulled | NoRegistry::Invalid) => {}
+                }
+            }
+            "ADD" => {
+                for word in rest.split_whitespace().filter(|word| word.contains("://")) {
+                    let url = substitute(word, &arguments);
+                    push_direct_in(
+                        &mut manifest,
+                        Ecosystem::Container,
+                        Kind::Archive,
+                        &url,
+                        file,
+                        &at(word),
+                    );
+                }
+            }
+            "RUN" => {
+                let body = substitute(rest, &arguments);
+                for command in split_commands(&body) {
+                    run_command(&mut manifest, &mut embedded, file, line, first, &command);
+                }
+            }
+            _ => {}
+        }
+    }
+    if !embedded.is_empty() {
+        let pip = embedded.parse(file, context);
+        manifest.options = pip.options;
+        manifest.needs_index = pip.needs_index;
+        manifest.includes = pip.includes;
+        manifest.direct.extend(pip.direct);
+        manifest.diagnostics.extend(pip.diagnostics);
+    }
+    manifest
+}
+
+/// One shell command of a `RUN`.
+fn run_command(
+    manifest: &mut Manifest,
+    embedded: &mut Embedded,
+    file: &SourceFile,
+    line: usize,
+    first: &str,
+    command: &str,
+) {
+    let words = shell_split(command);
+    let words: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .skip_while(|word| word.contains('=') && !word.starts_with('-'))
+        .collect();
+    let at = |needle: &str| file.line_location(line, column_of(first, needle));
+    let program = words
+        .first()
+        .map(|word| word.rsplit('/').next().unwrap_or(word))
+        .unwrap_or_default();
+    let after = |index: usize| words.get(index..).unwrap_or_default();
+    let pip_arguments = match program {
+        "pip" | "pip3" => (words.get(1) == Some(&"install")).then(|| after(2)),
+        "python" | "python3" => (words.get(1) == Some(&"-m")
+            && words.get(2).is_some_and(|m| *m == "pip")
+            && words.get(3) == Some(&"install"))
+        .then(|| after(4)),
+        "uv" => {
+            (words.get(1) == Some(&"pip") && words.get(2) == Some(&"install")).then(|| after(3))
+        }
+        _ => None,
+    };
+    if let Some(arguments) = pip_arguments {
+        let arguments: Vec<String> = arguments.iter().map(|word| (*word).to_string()).collect();
+        let column = column_of(first, arguments.first().map_or("", String::as_str));
+        for entry in requirement_lines(&arguments) {
+            embedded.push(&entry, line, column);
+        }
+        return;
+    }
+    match program {
+        "conda" | "mamba" | "micromamba"
+            if words.get(1) == Some(&"install") || words.get(1) == Some(&"create") =>
+        {
+            let mut index = 2;
+            while index < words.len() {
+                let word = words[index];
+                let channel = match word {
+                    "-c" | "--channel" => {
+                        index += 1;
+                        words.get(index).copied()
+                    }
+                    _ => word
+                        .strip_prefix("--channel=")
+                        .or_else(|| word.strip_prefix("-c").filter(|rest| !rest.is_empty())),
+                };
+                if let Some(channel) = channel {
+                    for url in crate::formats::conda_environment::channel_urls(channel, false) {
+                        push_direct(manifest, Kind::Channel, &url, file, &at(channel));
+                    }
+                }
+                index += 1;
+            }
+        }
+        "curl" | "wget" => {
+            for word in words.iter().filter(|word| word.contains("://")) {
+                push_direct_in(
+                    manifest,
+                    Ecosystem::Container,
+                    Kind::Archive,
+                    word,
+                    file,
+                    &at(word),
+                );
+            }
+        }
+        "git" if words.get(1) == Some(&"clone") => {
+            // The repository is the first URL-like word (options such as `--depth 1` take values).
+            if let Some(url) = words
+                .iter()
+                .skip(2)
+                .find(|word| word.contains("://") || (word.contains('@') && word.contains(':')))
+            {
+                push_direct_in(
+                    manifest,
+                    Ecosystem::Container,
+                    Kind::Vcs,
+                    url,
+                    file,
+                    &at(url),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Logical instructions: (first line, first physical line, text), continuations joined,
+/// comment lines dropped.
+fn instructions(text: &str) -> Vec<(usize, &str, String)> {
+    let mut result = Vec::new();
+    let mut pending: Option<(usize, &str, String)> = None;
+    for (index, raw) in text.lines().enumerate() {
+        let trimmed = raw.trim();
+        if trimmed.starts_with('#') {
+            continue;
+        }
+        if trimmed.is_empty() && pending.is_none() {
+            continue;
+        }
+        let (number, first, mut joined) = pending.take().unwrap_or((index + 1, raw, String::new()));
+        if let Some(head) = trimmed.strip_suffix('\\') {
+            joined.push_str(head);
+            joined.push(' ');
+            pending = Some((number, first, joined));
+        } else {
+            joined.push_str(trimmed);
+            result.push((number, first, joined));
+        }
+    }
+    result.extend(pending);
+    result
+}
+
+/// Splits a shell command line at `&&`, `||`, `;` and `|` (outside quotes).
+fn split_commands(body: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(open), c) => {
+                if c == open {
+                    quote = None;
+                }
+                current.push(c);
+            }
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                current.push(c);
+            }
+            (None, ';') => commands.push(std::mem::take(&mut current)),
+            (None, '&' | '|') => {
+                if chars.peek() == Some(&c) {
+                    chars.next();
+                }
+                commands.push(std::mem::take(&mut current));
+            }
+            (None, c) => current.push(c),
+        }
+    }
+    commands.push(current);
+    commands
+        .into_iter()
+        .map(|command| command.trim().to_string())
+        .filter(|command| !command.is_empty())
+        .collect()
+}
+
+/// Replaces `$NAME` and `${NAME}` with `ARG` defaults; unknown ones stay as written.
+fn substitute(text: &str, arguments: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('$') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let (name, consumed) = if let Some(braced) = after.strip_prefix('{') {
+            match braced.find('}') {
+                Some(end) => (&braced[..end], end + 2),
+                None => ("", 0),
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], end)
+        };
+        match arguments.get(name) {
+            Some(value) if !name.is_empty() => {
+                out.push_str(value);
+                rest = &after[consumed..];
+            }
+            _ => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_split_outside_quotes() {
+        assert_eq!(
+            split_commands("a && b || c; d | e 'x && y'"),
+            ["a", "b", "c", "d", "e 'x && y'"]
+        );
+    }
+
+    #[test]
+    fn arguments_substitute() {
+        let arguments = BTreeMap::from([("BASE".to_string(), "python:3.11".to_string())]);
+        assert_eq!(substitute("${BASE}", &arguments), "python:3.11");
+        assert_eq!(
+            substitute("$BASE-slim $OTHER", &arguments),
+            "python:3.11-slim $OTHER"
+        );
+    }
+
+    #[test]
+    fn locations_point_into_the_file() {
+        let file = SourceFile::new(
+            "Dockerfile",
+            "FROM python:3.11\nRUN pip install \\\n    numpy\n",
+        );
+        let manifest = parse(&file, &ParseContext::default());
+        assert_eq!(manifest.direct[0].at.to_string(), "Dockerfile:1:6");
+        assert_eq!(manifest.needs_index.unwrap().line, 2);
+    }
+}
