@@ -29,6 +29,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../knowledge/conda.toml"),
     ),
     (
+        "knowledge/containers.toml",
+        include_str!("../knowledge/containers.toml"),
+    ),
+    (
         "knowledge/git-hosting.toml",
         include_str!("../knowledge/git-hosting.toml"),
     ),
@@ -430,6 +434,26 @@ mod tests {
                 "{name}: shared suffixes must be sorted and unique"
             );
         }
+    }
+
+    /// A knowledge file that is not embedded is knowledge nobody uses.
+    #[test]
+    fn every_knowledge_file_is_embedded() {
+        let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let mut on_disk: Vec<String> = std::fs::read_dir(directory)
+            .unwrap()
+            .map(|entry| format!("knowledge/{}", entry.unwrap().file_name().to_string_lossy()))
+            .filter(|name| name.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<String> = EMBEDDED
+            .iter()
+            .map(|(name, _)| (*name).to_string())
+            .collect();
+        assert_eq!(
+            on_disk, embedded,
+            "EMBEDDED must list every knowledge file, sorted"
+        );
     }
 
     #[test]

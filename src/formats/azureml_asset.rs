@@ -39,9 +39,32 @@ impl super::Format for AzuremlAsset {
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
-        let Ok(documents) = MarkedYamlOwned::load_from_str(&file.text) else {
-            // Invalid YAML: the conda reader decides whether the name says it matters.
-            return conda_environment::parse(file, context);
+        let documents = match MarkedYamlOwned::load_from_str(&file.text) {
+            Ok(documents) => documents,
+            Err(error) => {
+                // Invalid YAML that declares an Azure ML schema is an Azure ML asset with a
+                // syntax error (often a `{{placeholder}}` template); for anything else the
+                // conda reader decides whether the name says it matters.
+                let declares_schema = file.text.lines().any(|line| {
+                    line.trim_start().starts_with("$schema:") && line.contains("azureml")
+                });
+                if !declares_schema {
+                    return conda_environment::parse(file, context);
+                }
+                let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Install);
+                manifest.diagnostics.push(
+                    Diagnostic::at(
+                        Code::SyntaxError,
+                        file,
+                        file.line_location(error.marker().line().max(1), error.marker().col() + 1),
+                        format!("not valid YAML: {}", error.info()),
+                    )
+                    .with_help(
+                        "a `{{placeholder}}` template must be rendered before it is valid YAML",
+                    ),
+                );
+                return manifest;
+            }
         };
         match documents.first().map(|document| &document.data) {
             Some(YamlDataOwned::Mapping(root)) if is_azureml_asset(root) => {

@@ -6,6 +6,7 @@
 
 mod azure_loader;
 mod cli;
+mod corpus;
 mod formats;
 mod repos;
 mod robustness;
