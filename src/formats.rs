@@ -20,6 +20,7 @@ pub mod jupyter_notebook;
 pub mod pip_conf;
 pub mod pipfile;
 pub mod pyproject_toml;
+pub mod python_lock;
 pub mod requirements_txt;
 pub mod setup_cfg;
 pub mod toml_support;
@@ -51,6 +52,7 @@ pub const FORMATS: &[&dyn Format] = &[
     &setup_cfg::SetupCfg,
     &pip_conf::PipConf,
     &uv_toml::UvToml,
+    &python_lock::PythonLock,
     &jupyter_notebook::JupyterNotebook,
     &dockerfile::Dockerfile,
     // Azure ML assets first: every YAML file is read once, and what is not an Azure ML
