@@ -443,7 +443,11 @@ mod tests {
         let mut on_disk: Vec<String> = std::fs::read_dir(directory)
             .unwrap()
             .map(|entry| format!("knowledge/{}", entry.unwrap().file_name().to_string_lossy()))
-            .filter(|name| name.ends_with(".toml"))
+            .filter(|name| {
+                std::path::Path::new(name)
+                    .extension()
+                    .is_some_and(|extension| extension == "toml")
+            })
             .collect();
         on_disk.sort();
         let embedded: Vec<String> = EMBEDDED

@@ -40,7 +40,12 @@ fn lock_of(name: &str) -> Option<Lock> {
         "poetry.lock" => Some(Lock::Poetry),
         "pdm.lock" => Some(Lock::Pdm),
         "pipfile.lock" => Some(Lock::Pipfile),
-        _ if name == "pylock.toml" || (name.starts_with("pylock.") && name.ends_with(".toml")) => {
+        _ if name == "pylock.toml"
+            || (name.starts_with("pylock.")
+                && Path::new(name)
+                    .extension()
+                    .is_some_and(|extension| extension == "toml")) =>
+        {
             Some(Lock::Pylock)
         }
         _ => None,
