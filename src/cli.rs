@@ -144,6 +144,14 @@ pub enum Target {
     AzCli,
     /// One host per line, for any other firewall or proxy.
     Hosts,
+    /// Bicep file of `workspaces/outboundRules` resources (`az deployment group create`).
+    Bicep,
+    /// ARM deployment template of `workspaces/outboundRules` resources.
+    Arm,
+    /// Terraform module of azurerm outbound-rule resources (azapi where azurerm lacks one).
+    Terraform,
+    /// Python script that adds the rules with the Azure ML SDK v2 (`azure-ai-ml`).
+    PythonSdk,
 }
 
 impl Target {
@@ -152,6 +160,10 @@ impl Target {
             Target::AzuremlYaml => "azureml-yaml",
             Target::AzCli => "az-cli",
             Target::Hosts => "hosts",
+            Target::Bicep => "bicep",
+            Target::Arm => "arm",
+            Target::Terraform => "terraform",
+            Target::PythonSdk => "python-sdk",
         }
     }
 }

@@ -38,12 +38,12 @@ impl Emitter for AzCli {
         out.push_str("set -euo pipefail\n\n");
         match plan.resource_group() {
             Some(group) => {
-                let _ = writeln!(out, "RG=\"${{RG:-{}}}\"", double_quoted_default(group));
+                let _ = writeln!(out, "RG=\"${{RG:-\"{}\"}}\"", double_quoted(group));
             }
-            None => out.push_str("RG=\"${RG:?set RG to the workspace's resource group}\"\n"),
+            None => out.push_str("RG=\"${RG:?set RG to the resource group of the workspace}\"\n"),
         }
         let workspace = plan.workspace_name().unwrap_or(PLACEHOLDER_WORKSPACE);
-        let _ = writeln!(out, "WS=\"${{WS:-{}}}\"", double_quoted_default(workspace));
+        let _ = writeln!(out, "WS=\"${{WS:-\"{}\"}}\"", double_quoted(workspace));
         for rule in &plan.rules {
             out.push('\n');
             for purpose in &rule.purposes {
@@ -80,9 +80,10 @@ impl Emitter for AzCli {
             );
             let _ = writeln!(
                 out,
-                "az ml workspace outbound-rule set --resource-group \"$RG\" --workspace-name \"$WS\" --rule {} --type private_endpoint --service-resource-id \"{}\" --subresource-target {} --spark-enabled {}",
+                "az ml workspace outbound-rule set --resource-group \"$RG\" --workspace-name \"$WS\" --rule {} --type private_endpoint --service-resource-id \"/subscriptions/${{SUBSCRIPTION_ID}}/resourceGroups/${{TARGET_RG}}/providers/{}/{}\" --subresource-target {} --spark-enabled {}",
                 shell_quote(&endpoint.name),
-                endpoint.resource_id("${SUBSCRIPTION_ID}", "${TARGET_RG}"),
+                double_quoted(endpoint.resource_type),
+                double_quoted(&endpoint.resource_name),
                 shell_quote(endpoint.subresource_target),
                 endpoint.spark_enabled
             );
@@ -118,12 +119,14 @@ pub(crate) fn shell_quote(word: &str) -> String {
     }
 }
 
-/// A default inside `"${VAR:-…}"`: escapes what double quotes and parameter expansion
-/// would interpret.
-fn double_quoted_default(text: &str) -> String {
+/// Text inside double quotes, such as the nested ones of `"${VAR:-"…"}"`: escapes what
+/// double quotes would interpret. (The nested quotes make `'` and `}` plain characters:
+/// in the bare word of `${VAR:-…}` bash pairs single quotes, so one apostrophe is a
+/// syntax error.)
+fn double_quoted(text: &str) -> String {
     let mut out = String::new();
-    for c in one_line(text).chars() {
-        if matches!(c, '"' | '\\' | '$' | '`' | '}') {
+    for c in text.chars() {
+        if matches!(c, '"' | '\\' | '$' | '`') {
             out.push('\\');
         }
         out.push(c);
@@ -141,6 +144,6 @@ mod tests {
         assert_eq!(shell_quote("*.example.org"), "'*.example.org'");
         assert_eq!(shell_quote("a'b"), "'a'\\''b'");
         assert_eq!(shell_quote("$(rm -rf /)"), "'$(rm -rf /)'");
-        assert_eq!(double_quoted_default("ws$x}`"), "ws\\$x\\}\\`");
+        assert_eq!(double_quoted("ws$x}`'\""), "ws\\$x}\\`'\\\"");
     }
 }

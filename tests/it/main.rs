@@ -8,6 +8,7 @@ mod azure_loader;
 mod cli;
 mod corpus;
 mod formats;
+mod iac_parsers;
 mod repos;
 mod robustness;
 mod semantics;
