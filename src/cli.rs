@@ -20,6 +20,15 @@ pub enum Command {
     Scan(ScanArgs),
     /// Write outbound rules for the hosts the project needs.
     Generate(GenerateArgs),
+    /// List every supported file format, its files and what is read from them.
+    Formats(FormatsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FormatsArgs {
+    /// Print the table in Markdown (as in the README).
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 /// Options shared by every command that scans.

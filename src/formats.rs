@@ -4,6 +4,7 @@
 //! becomes a diagnostic and the rest of the file is still used.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic};
@@ -38,6 +39,12 @@ pub struct ParseContext {
 pub trait Format: Sync {
     /// A stable name such as `python/requirements-txt`.
     fn name(&self) -> &'static str;
+    /// What people call it (`pip requirements`).
+    fn title(&self) -> &'static str;
+    /// The files it reads, in Markdown (`pkgallow formats`, the README table).
+    fn files(&self) -> &'static str;
+    /// What it reads from them, in Markdown.
+    fn reads(&self) -> &'static str;
     /// Whether the file at this path (relative to the scanned root) is in this format.
     fn matches(&self, path: &Path) -> bool;
     /// Parses the file. Never fails; problems become diagnostics.
@@ -60,6 +67,22 @@ pub const FORMATS: &[&dyn Format] = &[
     &azureml_asset::AzuremlAsset,
     &conda_environment::CondaEnvironment,
 ];
+
+/// The supported-format table in Markdown: what `pkgallow formats --markdown` prints and
+/// what the README carries (a test keeps the two equal).
+pub fn markdown_table() -> String {
+    let mut out = String::from("| Format | Files | What counts |\n|---|---|---|\n");
+    for format in FORMATS {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            format.title(),
+            format.files(),
+            format.reads()
+        );
+    }
+    out
+}
 
 /// The format of a path, if pkgallow reads it.
 pub fn format_for(path: &Path) -> Option<&'static dyn Format> {
@@ -380,6 +403,17 @@ mod tests {
         assert_eq!(
             expand_variables("${lower} $HOST ${", &env),
             "${lower} $HOST ${"
+        );
+    }
+
+    /// README's "What it reads" table is exactly what `pkgallow formats --markdown` prints.
+    #[test]
+    fn readme_lists_every_format() {
+        let readme = include_str!("../README.md");
+        let table = markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README's format table is out of date; replace it with:\n{table}"
         );
     }
 

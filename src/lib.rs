@@ -30,5 +30,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Scan(args) => commands::scan::run(args),
         Command::Generate(args) => commands::generate::run(args),
+        Command::Formats(args) => commands::formats::run(args),
     }
 }

@@ -34,6 +34,18 @@ impl super::Format for AzuremlAsset {
         NAME
     }
 
+    fn title(&self) -> &'static str {
+        "Azure ML assets"
+    }
+
+    fn files(&self) -> &'static str {
+        r"environment, job, component and deployment YAML (`$schema` naming an Azure ML schema, or the keys of one)"
+    }
+
+    fn reads(&self) -> &'static str {
+        r"`image:` → its registry and the hosts that registry serves layers from (Docker Hub, MCR, GHCR, NGC, Quay, your own); an inline `conda_file:` read as a conda environment; `environment:` inline or `azureml:` references (reported: defined in the workspace, not readable offline); pipeline jobs walked; `$schema` is documentation, never a source"
+    }
+
     fn matches(&self, path: &Path) -> bool {
         conda_environment::CondaEnvironment.matches(path)
     }

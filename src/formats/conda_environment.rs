@@ -60,6 +60,18 @@ impl super::Format for CondaEnvironment {
         NAME
     }
 
+    fn title(&self) -> &'static str {
+        "conda environments"
+    }
+
+    fn files(&self) -> &'static str {
+        r"`environment.yml`, `conda.yaml`, and any YAML whose content is a conda environment (a top-level `dependencies:` list, none of the keys of Azure ML assets, CI pipelines or Kubernetes objects)"
+    }
+
+    fn reads(&self) -> &'static str {
+        r"`channels:` (names under `https://conda.anaconda.org`, labels, full URLs, `defaults` → `repo.anaconda.com`, `nodefaults`, no `channels:` means `defaults`), `channel::package` specs, and the `pip:` list read as requirements-file lines (options included, `-r` relative to the YAML)"
+    }
+
     fn matches(&self, path: &Path) -> bool {
         path.extension()
             .and_then(|extension| extension.to_str())

@@ -33,6 +33,18 @@ impl super::Format for Dockerfile {
         NAME
     }
 
+    fn title(&self) -> &'static str {
+        "Dockerfiles"
+    }
+
+    fn files(&self) -> &'static str {
+        r"`Dockerfile`, `Containerfile`, `*.dockerfile`, `Dockerfile.*`"
+    }
+
+    fn reads(&self) -> &'static str {
+        r"`FROM` (registry of the base image, `ARG` defaults substituted; build stages and `scratch` pull nothing), `RUN pip install …` read as pip's command line, `RUN conda install -c CHANNEL`, `RUN curl/wget URL`, `RUN git clone URL`, `ADD URL`"
+    }
+
     fn matches(&self, path: &Path) -> bool {
         let name = file_name(path);
         name == "dockerfile"

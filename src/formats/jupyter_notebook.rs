@@ -30,6 +30,18 @@ impl super::Format for JupyterNotebook {
         NAME
     }
 
+    fn title(&self) -> &'static str {
+        "Jupyter notebooks"
+    }
+
+    fn files(&self) -> &'static str {
+        r"`*.ipynb`"
+    }
+
+    fn reads(&self) -> &'static str {
+        r"`%pip install`, `!pip install`, `!python -m pip install`, `!uv pip install` in code cells, read as pip's command line (`-i`, `--extra-index-url`, `-f`, `-r` relative to the notebook, `-e`, requirements, URLs); evidence is the line in the `.ipynb` file; markdown cells never count"
+    }
+
     fn matches(&self, path: &Path) -> bool {
         path.extension()
             .is_some_and(|extension| extension.eq_ignore_ascii_case("ipynb"))

@@ -23,6 +23,18 @@ impl super::Format for PipConf {
         NAME
     }
 
+    fn title(&self) -> &'static str {
+        "pip configuration"
+    }
+
+    fn files(&self) -> &'static str {
+        r"`pip.conf`, `pip.ini`"
+    }
+
+    fn reads(&self) -> &'static str {
+        r"`index-url`, `extra-index-url`, `find-links`, `no-index` in `[global]`/`[install]`; applies to the directory tree it sits in (nearest wins)"
+    }
+
     fn matches(&self, path: &Path) -> bool {
         matches!(file_name(path).as_str(), "pip.conf" | "pip.ini")
     }

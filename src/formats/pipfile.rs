@@ -33,6 +33,18 @@ impl super::Format for Pipfile {
         NAME
     }
 
+    fn title(&self) -> &'static str {
+        "Pipfile"
+    }
+
+    fn files(&self) -> &'static str {
+        r"`Pipfile`"
+    }
+
+    fn reads(&self) -> &'static str {
+        r"`[[source]]` (the first replaces the default index), git and file dependencies"
+    }
+
     fn matches(&self, path: &Path) -> bool {
         file_name(path) == "pipfile"
     }

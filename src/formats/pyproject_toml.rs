@@ -44,6 +44,18 @@ impl super::Format for PyprojectToml {
         NAME
     }
 
+    fn title(&self) -> &'static str {
+        "pyproject"
+    }
+
+    fn files(&self) -> &'static str {
+        r"`pyproject.toml`"
+    }
+
+    fn reads(&self) -> &'static str {
+        r"PEP 621 dependencies and optional dependencies, `[build-system] requires`, `[tool.uv]` (indexes with `default`/`explicit`, sources), `[tool.poetry]` sources and git/url dependencies, `[tool.pdm]` sources"
+    }
+
     fn matches(&self, path: &Path) -> bool {
         file_name(path) == "pyproject.toml"
     }

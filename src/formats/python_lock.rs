@@ -57,6 +57,18 @@ impl super::Format for PythonLock {
         NAME
     }
 
+    fn title(&self) -> &'static str {
+        "Python lockfiles"
+    }
+
+    fn files(&self) -> &'static str {
+        r"`uv.lock`, `poetry.lock`, `pdm.lock`, `pylock.toml` (PEP 751), `Pipfile.lock`"
+    }
+
+    fn reads(&self) -> &'static str {
+        r"exact URLs: the index each package was locked from, every sdist and wheel URL, git sources; packages a lock records without a URL need the default index (or what the project replaced it with); each host is reported once per kind, at its first occurrence"
+    }
+
     fn matches(&self, path: &Path) -> bool {
         lock_of(&file_name(path)).is_some()
     }

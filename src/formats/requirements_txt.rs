@@ -35,6 +35,18 @@ impl super::Format for RequirementsTxt {
         NAME
     }
 
+    fn title(&self) -> &'static str {
+        "pip requirements"
+    }
+
+    fn files(&self) -> &'static str {
+        r"`*requirements*.txt`, `requirements/*.txt`, `constraints*.txt`, `*requirements*.in`, and every file reached through `-r`/`-c`"
+    }
+
+    fn reads(&self) -> &'static str {
+        r"`-i/--index-url` (replaces the default index), `--extra-index-url` (adds), `--no-index` (removes all), `-f/--find-links`, `--trusted-host`, `-r`/`-c` (relative to the including file; cycles reported; remote includes reported as hosts, not followed), `-e`, per-requirement `--hash`/`--config-settings`/`--global-option`, PEP 508 requirements (via `pep508_rs`), `name @ URL`, bare archive URLs, VCS URLs (`git+https`, `git+ssh` → port 22, `hg+`, `svn+`, `bzr+`), local paths (no host), line continuations and comments as pip reads them"
+    }
+
     fn matches(&self, path: &Path) -> bool {
         let name = file_name(path);
         let extension = Path::new(&name).extension().and_then(|e| e.to_str());

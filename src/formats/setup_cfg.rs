@@ -20,6 +20,18 @@ impl super::Format for SetupCfg {
         NAME
     }
 
+    fn title(&self) -> &'static str {
+        "setuptools"
+    }
+
+    fn files(&self) -> &'static str {
+        r"`setup.cfg`"
+    }
+
+    fn reads(&self) -> &'static str {
+        r"`install_requires`, `setup_requires`, `extras_require`, `dependency_links` (reported, with a warning that pip ignores them)"
+    }
+
     fn matches(&self, path: &Path) -> bool {
         file_name(path) == "setup.cfg"
     }

@@ -33,6 +33,18 @@ impl super::Format for UvToml {
         NAME
     }
 
+    fn title(&self) -> &'static str {
+        "uv configuration"
+    }
+
+    fn files(&self) -> &'static str {
+        r"`uv.toml`"
+    }
+
+    fn reads(&self) -> &'static str {
+        r"the same keys as `[tool.uv]`; uv never reads pip's configuration and pip never reads uv's"
+    }
+
     fn matches(&self, path: &Path) -> bool {
         file_name(path) == "uv.toml"
     }
