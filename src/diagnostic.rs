@@ -53,10 +53,12 @@ pub enum Code {
     IncludeTooDeep,
     /// P311: an Azure ML registered environment, not readable offline.
     RegisteredEnvironment,
+    /// P312: OS packages are installed on a base image of unknown distribution.
+    UnknownBaseImage,
 }
 
 impl Code {
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Code::ReadError,
         Code::BinaryFile,
         Code::FileTooLarge,
@@ -78,6 +80,7 @@ impl Code {
         Code::IndexOverridden,
         Code::IncludeTooDeep,
         Code::RegisteredEnvironment,
+        Code::UnknownBaseImage,
     ];
 
     /// The stable code shown to users and in JSON.
@@ -104,6 +107,7 @@ impl Code {
             Code::IndexOverridden => "P309",
             Code::IncludeTooDeep => "P310",
             Code::RegisteredEnvironment => "P311",
+            Code::UnknownBaseImage => "P312",
         }
     }
 
@@ -131,6 +135,7 @@ impl Code {
             Code::IndexOverridden => "index-overridden",
             Code::IncludeTooDeep => "include-too-deep",
             Code::RegisteredEnvironment => "registered-environment",
+            Code::UnknownBaseImage => "unknown-base-image",
         }
     }
 }

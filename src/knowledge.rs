@@ -37,6 +37,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../knowledge/git-hosting.toml"),
     ),
     (
+        "knowledge/os-packages.toml",
+        include_str!("../knowledge/os-packages.toml"),
+    ),
+    (
         "knowledge/python.toml",
         include_str!("../knowledge/python.toml"),
     ),

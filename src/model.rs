@@ -70,6 +70,8 @@ pub enum Kind {
     Channel,
     /// A container registry.
     Registry,
+    /// An operating system's package archive (apt, apk).
+    OsPackages,
 }
 
 impl Kind {
@@ -78,14 +80,15 @@ impl Kind {
             Kind::Index => "index",
             Kind::Files => "files",
             Kind::FindLinks => "find-links",
-            Kind::Archive => "archive",
+            Kind::Archive => "direct-download",
             Kind::Vcs => "vcs",
             Kind::Redirect => "redirect",
             Kind::Api => "api",
             Kind::RemoteInclude => "remote-include",
             Kind::DependencyLink => "dependency-link",
             Kind::Channel => "channel",
-            Kind::Registry => "registry",
+            Kind::Registry => "container-registry",
+            Kind::OsPackages => "os-packages",
         }
     }
 
@@ -102,6 +105,7 @@ impl Kind {
             Kind::DependencyLink,
             Kind::Channel,
             Kind::Registry,
+            Kind::OsPackages,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)
@@ -205,6 +209,8 @@ pub enum Ecosystem {
     Python,
     Conda,
     Container,
+    /// Operating-system packages installed while building an image.
+    Os,
 }
 
 impl Ecosystem {
@@ -213,6 +219,7 @@ impl Ecosystem {
             Ecosystem::Python => "python",
             Ecosystem::Conda => "conda",
             Ecosystem::Container => "container",
+            Ecosystem::Os => "os",
         }
     }
 }

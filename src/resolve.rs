@@ -565,6 +565,7 @@ fn generic_purpose(kind: Kind, replaces_default: bool) -> String {
         Kind::DependencyLink => "setuptools dependency_links URL (pip ignores these)".into(),
         Kind::Channel => "conda channel: its repodata and package files".into(),
         Kind::Registry => "container registry the image is pulled from".into(),
+        Kind::OsPackages => "operating-system package archive".into(),
     }
 }
 

