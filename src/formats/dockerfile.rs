@@ -45,6 +45,14 @@ impl super::Format for Dockerfile {
         "`FROM` and `COPY --from=IMAGE` (registry of the image, `ARG` defaults substituted; build stages and `scratch` pull nothing), `RUN pip install …` read as pip's command line, `RUN conda install -c CHANNEL`, `RUN apt-get install` / `apk add` (the base image's package archive: Debian and Ubuntu over plain HTTP on port 80, Alpine), `RUN curl/wget URL`, `RUN git clone URL`, `ADD URL`"
     }
 
+    fn matches(&self, path: &Path) -> bool {
+        let name = file_name(path);
+        name == "dockerfile"
+            || name == "containerfile"
+            || name.ends_with(".dockerfile")
+            || name.starts_with("dockerfile.")
+    }
+
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
         parse(file, context)
     }
