@@ -14,6 +14,7 @@ use crate::source::{Location, SourceFile};
 
 pub mod azureml_asset;
 pub mod conda_environment;
+pub mod conda_lock;
 pub mod dockerfile;
 pub mod embedded_requirements;
 pub mod ini;
@@ -60,6 +61,7 @@ pub const FORMATS: &[&dyn Format] = &[
     &pip_conf::PipConf,
     &uv_toml::UvToml,
     &python_lock::PythonLock,
+    &conda_lock::CondaExplicit,
     &jupyter_notebook::JupyterNotebook,
     &dockerfile::Dockerfile,
     // Azure ML assets first: every YAML file is read once, and what is not an Azure ML

@@ -82,6 +82,23 @@ impl super::Format for AzuremlAsset {
             Some(YamlDataOwned::Mapping(root)) if is_azureml_asset(root) => {
                 read_asset(file, root, context)
             }
+            Some(YamlDataOwned::Mapping(root))
+                if entry(root, "metadata").is_some() && entry(root, "package").is_some() =>
+            {
+                // A conda-lock file: exact URLs.
+                let mut manifest = Manifest::new(
+                    &file.path,
+                    crate::formats::conda_lock::NAME,
+                    Installer::Pip,
+                    Role::Install,
+                );
+                if let Some((_, packages)) = entry(root, "package")
+                    && let YamlDataOwned::Sequence(packages) = &packages.data
+                {
+                    crate::formats::conda_lock::read_conda_lock(file, packages, &mut manifest);
+                }
+                manifest
+            }
             _ => conda_environment::parse(file, context),
         }
     }
