@@ -86,30 +86,6 @@ pub(crate) fn record(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::formats::Format;
-
-    #[test]
-    fn explicit_specs_list_their_hosts_once() {
-        let file = SourceFile::new(
-            "conda-linux-64.lock",
-            "# platform: linux-64\n@EXPLICIT\nhttps://conda.anaconda.org/conda-forge/linux-64/a-1.conda#abc\nhttps://conda.anaconda.org/conda-forge/noarch/b-2.conda\nhttps://repo.example.com/main/linux-64/c-3.tar.bz2\n",
-        );
-        let manifest = CondaExplicit.parse(&file, &ParseContext::default());
-        let hosts: Vec<&str> = manifest
-            .direct
-            .iter()
-            .map(|d| d.remote.host.as_str())
-            .collect();
-        assert_eq!(hosts, ["conda.anaconda.org", "repo.example.com"]);
-        assert_eq!(manifest.direct[0].at.line, 3);
-        assert!(CondaExplicit.matches(Path::new("locks/conda-osx-arm64.lock")));
-        assert!(!CondaExplicit.matches(Path::new("poetry.lock")));
-    }
-}
-
 /// `conda-lock.yml`: every `package:` entry's `url`, conda packages as channel hosts and
 /// pip packages as Python file hosts, each host once.
 pub(crate) fn read_conda_lock(
@@ -142,5 +118,29 @@ pub(crate) fn read_conda_lock(
         } else {
             record(manifest, &mut conda_seen, file, &url, &at);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::Format;
+
+    #[test]
+    fn explicit_specs_list_their_hosts_once() {
+        let file = SourceFile::new(
+            "conda-linux-64.lock",
+            "# platform: linux-64\n@EXPLICIT\nhttps://conda.anaconda.org/conda-forge/linux-64/a-1.conda#abc\nhttps://conda.anaconda.org/conda-forge/noarch/b-2.conda\nhttps://repo.example.com/main/linux-64/c-3.tar.bz2\n",
+        );
+        let manifest = CondaExplicit.parse(&file, &ParseContext::default());
+        let hosts: Vec<&str> = manifest
+            .direct
+            .iter()
+            .map(|d| d.remote.host.as_str())
+            .collect();
+        assert_eq!(hosts, ["conda.anaconda.org", "repo.example.com"]);
+        assert_eq!(manifest.direct[0].at.line, 3);
+        assert!(CondaExplicit.matches(Path::new("locks/conda-osx-arm64.lock")));
+        assert!(!CondaExplicit.matches(Path::new("poetry.lock")));
     }
 }
