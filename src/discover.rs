@@ -42,6 +42,7 @@ pub fn discover(roots: &[PathBuf], options: &ScanOptions) -> anyhow::Result<Proj
     if let Some(env) = &options.env {
         let (environment, diagnostics) = environment_options(env);
         project.environment = environment;
+        project.conda_environment = crate::resolve::conda_environment_config(env);
         project.diagnostics.extend(diagnostics);
     }
     for root in roots {

@@ -15,6 +15,7 @@ use crate::source::{Location, SourceFile};
 pub mod azureml_asset;
 pub mod conda_environment;
 pub mod conda_lock;
+pub mod condarc;
 pub mod dockerfile;
 pub mod embedded_requirements;
 pub mod ini;
@@ -62,6 +63,7 @@ pub const FORMATS: &[&dyn Format] = &[
     &uv_toml::UvToml,
     &python_lock::PythonLock,
     &conda_lock::CondaExplicit,
+    &condarc::Condarc,
     &jupyter_notebook::JupyterNotebook,
     &dockerfile::Dockerfile,
     // Azure ML assets first: every YAML file is read once, and what is not an Azure ML

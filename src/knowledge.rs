@@ -454,6 +454,8 @@ mod tests {
             })
             .collect();
         on_disk.sort();
+        // Files with another schema, loaded by their own modules.
+        on_disk.retain(|name| name != "knowledge/azureml-core.toml");
         let embedded: Vec<String> = EMBEDDED
             .iter()
             .map(|(name, _)| (*name).to_string())

@@ -160,6 +160,27 @@ pub struct Include {
     pub at: Location,
 }
 
+/// A conda channel as written: resolved to URLs in `resolve`, where the governing
+/// `.condarc` (channel alias, default channels, custom channels) is known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CondaChannel {
+    /// A name, a label path (`nvidia/label/cuda-11.8.0`), `defaults`, `nodefaults` or a URL.
+    pub name: String,
+    pub at: Location,
+    /// No `channels:` was written: the configured channels (or `defaults`) apply.
+    pub implicit: bool,
+}
+
+/// Channel settings of a `.condarc` in the repository.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CondaConfig {
+    pub channels: Vec<(String, Location)>,
+    pub channel_alias: Option<(String, Location)>,
+    pub default_channels: Vec<(String, Location)>,
+    /// Channel name → base URL (the channel is `URL/name`).
+    pub custom_channels: Vec<(String, String, Location)>,
+}
+
 /// What one file declares.
 #[derive(Clone, Debug)]
 pub struct Manifest {
@@ -174,6 +195,10 @@ pub struct Manifest {
     pub needs_index: Option<Location>,
     pub direct: Vec<Direct>,
     pub includes: Vec<Include>,
+    /// Conda channels this file installs from (only when it installs conda packages).
+    pub conda_channels: Vec<CondaChannel>,
+    /// For `.condarc` files: their channel settings.
+    pub conda_config: Option<CondaConfig>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -188,6 +213,8 @@ impl Manifest {
             needs_index: None,
             direct: Vec::new(),
             includes: Vec::new(),
+            conda_channels: Vec::new(),
+            conda_config: None,
             diagnostics: Vec::new(),
         }
     }

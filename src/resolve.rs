@@ -46,6 +46,8 @@ pub struct Project {
     pub edges: BTreeMap<String, Vec<Edge>>,
     /// Index options from the environment, per installer (empty without `--env`).
     pub environment: BTreeMap<Installer, IndexOptions>,
+    /// Conda settings from the environment (`CONDA_*`, only with `--env`).
+    pub conda_environment: Option<crate::model::CondaConfig>,
     /// Problems found while walking and reading.
     pub diagnostics: Vec<Diagnostic>,
     /// The text of every parsed file, so that diagnostics found after parsing (an include
@@ -192,6 +194,13 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
         );
     }
 
+    // Conda channels, resolved under the governing `.condarc` and `CONDA_*` settings.
+    for manifest in project.manifests.values() {
+        if !manifest.conda_channels.is_empty() {
+            conda_needs(project, manifest, &mut needs);
+        }
+    }
+
     // Configuration that governs nothing still declares hosts.
     for manifest in project.manifests.values() {
         if manifest.role == Role::Config && !governed.contains(manifest.path.as_str()) {
@@ -217,6 +226,85 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
         endpoints,
         diagnostics,
     }
+}
+
+/// The channels of one conda environment as URLs, with where each was decided.
+fn conda_needs(project: &Project, manifest: &Manifest, needs: &mut Vec<(Ecosystem, Need)>) {
+    let file_config = governing_config(project, &manifest.path, formats::condarc::NAME)
+        .and_then(|config| config.conda_config.clone());
+    // `CONDA_*` variables override the file, setting by setting.
+    let config = match (file_config, project.conda_environment.clone()) {
+        (Some(mut file), Some(environment)) => {
+            if !environment.channels.is_empty() {
+                file.channels = environment.channels;
+            }
+            if environment.channel_alias.is_some() {
+                file.channel_alias = environment.channel_alias;
+            }
+            if !environment.default_channels.is_empty() {
+                file.default_channels = environment.default_channels;
+            }
+            Some(file)
+        }
+        (file, environment) => file.or(environment),
+    };
+    let mut channels: Vec<(String, Location)> = Vec::new();
+    for channel in &manifest.conda_channels {
+        match (&config, channel.implicit) {
+            (Some(config), true) if !config.channels.is_empty() => {
+                channels.extend(config.channels.iter().cloned());
+            }
+            _ => channels.push((channel.name.clone(), channel.at.clone())),
+        }
+    }
+    let no_defaults = channels.iter().any(|(name, _)| name == "nodefaults");
+    for (name, at) in channels {
+        for url in
+            formats::conda_environment::channel_urls_with(&name, no_defaults, config.as_ref())
+        {
+            if let Ok(remote) = crate::remote::parse(&url) {
+                needs.push((
+                    Ecosystem::Conda,
+                    Need {
+                        remote,
+                        kind: Kind::Channel,
+                        at: at.clone(),
+                        replaces_default: false,
+                    },
+                ));
+            }
+        }
+    }
+}
+
+/// Conda settings from `CONDA_CHANNELS`, `CONDA_CHANNEL_ALIAS` and
+/// `CONDA_DEFAULT_CHANNELS` (comma-separated lists), only with `--env`.
+pub fn conda_environment_config(
+    environment: &BTreeMap<String, String>,
+) -> Option<crate::model::CondaConfig> {
+    let location = |name: &str| Location::new(format!("env:{name}"), 0, 0);
+    let list = |name: &str| -> Vec<(String, Location)> {
+        environment
+            .get(name)
+            .map(|value| {
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(|item| (item.to_string(), location(name)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let config = crate::model::CondaConfig {
+        channels: list("CONDA_CHANNELS"),
+        channel_alias: environment
+            .get("CONDA_CHANNEL_ALIAS")
+            .map(|alias| (alias.clone(), location("CONDA_CHANNEL_ALIAS"))),
+        default_channels: list("CONDA_DEFAULT_CHANNELS"),
+        custom_channels: Vec::new(),
+    };
+    (config != crate::model::CondaConfig::default()).then_some(config)
 }
 
 /// Requirements files that start a unit: those no other file includes, then, for

@@ -19,8 +19,8 @@ use saphyr::{LoadableYamlNode, MarkedYamlOwned, ScalarOwned, YamlDataOwned};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::embedded_requirements::Embedded;
-use crate::formats::{ParseContext, file_name, push_direct};
-use crate::model::{Installer, Kind, Manifest, Role};
+use crate::formats::{ParseContext, file_name};
+use crate::model::{Installer, Manifest, Role};
 use crate::source::{Location, SourceFile};
 
 pub struct CondaEnvironment;
@@ -168,6 +168,9 @@ pub(crate) fn read_environment(
         },
         None => channels.push(("defaults".to_string(), anchor)),
     }
+    let explicit_channels = usize::from(entry(root, "channels").is_some());
+    // Channels added by `channel::package` specs are explicit even without `channels:`.
+    let mut pinned: Vec<(u32, u32)> = Vec::new();
 
     let mut has_conda_package = false;
     let mut embedded = Embedded::default();
@@ -191,16 +194,21 @@ pub(crate) fn read_environment(
         has_conda_package = true;
         // `channel::package` pins a package to a channel.
         if let Some((channel, _)) = spec.split_once("::") {
-            channels.push((channel.trim().to_string(), location(file, dependency)));
+            let at = location(file, dependency);
+            pinned.push(at_key(&at));
+            channels.push((channel.trim().to_string(), at));
         }
     }
 
     if has_conda_package {
-        let no_defaults = channels.iter().any(|(channel, _)| channel == "nodefaults");
-        for (channel, at) in &channels {
-            for url in channel_urls(channel, no_defaults) {
-                push_direct(manifest, Kind::Channel, &url, file, at);
-            }
+        let implicit = explicit_channels == 0;
+        for (channel, at) in channels {
+            let implicit = implicit && !pinned.contains(&at_key(&at));
+            manifest.conda_channels.push(crate::model::CondaChannel {
+                name: channel,
+                at,
+                implicit,
+            });
         }
     }
     if !embedded.is_empty() {
@@ -221,8 +229,45 @@ pub(crate) fn read_environment(
     }
 }
 
-/// The URLs a channel as written resolves to (none for `nodefaults` and local paths).
-pub(crate) fn channel_urls(channel: &str, no_defaults: bool) -> Vec<String> {
+fn at_key(at: &Location) -> (u32, u32) {
+    (at.line, at.column)
+}
+
+/// The URLs a channel resolves to under a `.condarc`'s settings.
+pub(crate) fn channel_urls_with(
+    channel: &str,
+    no_defaults: bool,
+    config: Option<&crate::model::CondaConfig>,
+) -> Vec<String> {
+    let channel = channel.trim().trim_end_matches('/');
+    if let Some(config) = config {
+        if channel == "defaults" && !no_defaults && !config.default_channels.is_empty() {
+            return config
+                .default_channels
+                .iter()
+                .flat_map(|(name, _)| channel_urls_with(name, false, None))
+                .collect();
+        }
+        if let Some((_, base, _)) = config
+            .custom_channels
+            .iter()
+            .find(|(name, _, _)| name == channel)
+        {
+            return vec![format!("{}/{channel}", base.trim_end_matches('/'))];
+        }
+        if let Some((alias, _)) = &config.channel_alias
+            && channel != "defaults"
+            && channel != "nodefaults"
+            && !crate::remote::has_scheme(channel)
+            && !channel.starts_with('/')
+        {
+            return vec![format!("{}/{channel}", alias.trim_end_matches('/'))];
+        }
+    }
+    channel_urls_builtin(channel, no_defaults)
+}
+
+fn channel_urls_builtin(channel: &str, no_defaults: bool) -> Vec<String> {
     let channel = channel.trim().trim_end_matches('/');
     if channel == "nodefaults"
         || channel.is_empty()
@@ -280,6 +325,10 @@ pub(crate) fn scalar_text(node: &MarkedYamlOwned) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn channel_urls(channel: &str, no_defaults: bool) -> Vec<String> {
+        channel_urls_with(channel, no_defaults, None)
+    }
 
     #[test]
     fn channels_resolve_like_conda() {

@@ -229,9 +229,11 @@ fn run_command(
                         .or_else(|| word.strip_prefix("-c").filter(|rest| !rest.is_empty())),
                 };
                 if let Some(channel) = channel {
-                    for url in crate::formats::conda_environment::channel_urls(channel, false) {
-                        push_direct(manifest, Kind::Channel, &url, file, &at(channel));
-                    }
+                    manifest.conda_channels.push(crate::model::CondaChannel {
+                        name: channel.to_string(),
+                        at: at(channel),
+                        implicit: false,
+                    });
                 }
                 index += 1;
             }

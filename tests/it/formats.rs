@@ -57,6 +57,18 @@ pub(crate) fn describe(manifest: &Manifest) -> String {
             direct.at
         );
     }
+    for channel in &manifest.conda_channels {
+        let _ = writeln!(
+            out,
+            "conda channel {}{} at {}",
+            channel.name,
+            if channel.implicit { " (implicit)" } else { "" },
+            channel.at
+        );
+    }
+    if let Some(config) = &manifest.conda_config {
+        let _ = writeln!(out, "conda config: {config:?}");
+    }
     for include in &manifest.includes {
         let _ = writeln!(
             out,

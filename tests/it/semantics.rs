@@ -168,3 +168,17 @@ fn index_variables_apply_only_with_env() {
         "uv's project still needs the default: {with:?}"
     );
 }
+
+/// A repository `.condarc` decides where channel names, `defaults` and custom channels
+/// live, for the environments in its tree.
+#[test]
+fn condarc_redirects_every_channel() {
+    let found = hosts("condarc");
+    assert_eq!(
+        found,
+        BTreeSet::from([
+            "artifactory.example.com".to_string(),
+            "conda.internal.example.com".to_string()
+        ])
+    );
+}
