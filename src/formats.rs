@@ -20,6 +20,9 @@ pub mod dockerfile;
 pub mod embedded_requirements;
 pub mod ini;
 pub mod jupyter_notebook;
+pub mod npm_lock;
+pub mod npmrc;
+pub mod package_json;
 pub mod pip_conf;
 pub mod pipfile;
 pub mod pyproject_toml;
@@ -64,6 +67,9 @@ pub const FORMATS: &[&dyn Format] = &[
     &python_lock::PythonLock,
     &conda_lock::CondaExplicit,
     &condarc::Condarc,
+    &package_json::PackageJson,
+    &npm_lock::NpmLock,
+    &npmrc::Npmrc,
     &jupyter_notebook::JupyterNotebook,
     &dockerfile::Dockerfile,
     // Azure ML assets first: every YAML file is read once, and what is not an Azure ML

@@ -36,6 +36,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "knowledge/git-hosting.toml",
         include_str!("../knowledge/git-hosting.toml"),
     ),
+    ("knowledge/npm.toml", include_str!("../knowledge/npm.toml")),
     (
         "knowledge/os-packages.toml",
         include_str!("../knowledge/os-packages.toml"),

@@ -21,9 +21,18 @@ pub enum Installer {
     Poetry,
     Pipenv,
     Pdm,
+    Npm,
 }
 
 impl Installer {
+    /// The ecosystem whose default index this installer falls back to.
+    pub fn ecosystem(self) -> Ecosystem {
+        match self {
+            Installer::Npm => Ecosystem::Npm,
+            _ => Ecosystem::Python,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Installer::Pip => "pip",
@@ -31,6 +40,7 @@ impl Installer {
             Installer::Poetry => "poetry",
             Installer::Pipenv => "pipenv",
             Installer::Pdm => "pdm",
+            Installer::Npm => "npm",
         }
     }
 }
@@ -238,6 +248,7 @@ pub enum Ecosystem {
     Container,
     /// Operating-system packages installed while building an image.
     Os,
+    Npm,
 }
 
 impl Ecosystem {
@@ -247,6 +258,7 @@ impl Ecosystem {
             Ecosystem::Conda => "conda",
             Ecosystem::Container => "container",
             Ecosystem::Os => "os",
+            Ecosystem::Npm => "npm",
         }
     }
 }

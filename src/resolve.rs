@@ -134,6 +134,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
             direct.extend(&manifest.direct);
         }
         unit_needs(
+            Ecosystem::Python,
             &effective,
             needs_index.as_ref(),
             &direct,
@@ -183,9 +184,19 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
             Installer::Poetry | Installer::Pipenv | Installer::Pdm => {
                 effective.apply(&manifest.options);
             }
+            Installer::Npm => {
+                if let Some(config) =
+                    governing_config(project, &manifest.path, formats::npmrc::NAME)
+                {
+                    governed.insert(&config.path);
+                    effective.apply(&config.options);
+                }
+                effective.apply(&manifest.options);
+            }
         }
         let direct: Vec<&Direct> = manifest.direct.iter().collect();
         unit_needs(
+            manifest.installer.ecosystem(),
             &effective,
             manifest.needs_index.as_ref(),
             &direct,
@@ -206,7 +217,14 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
         if manifest.role == Role::Config && !governed.contains(manifest.path.as_str()) {
             let mut effective = Effective::default();
             effective.apply(&manifest.options);
-            unit_needs(&effective, None, &[], knowledge, &mut needs);
+            unit_needs(
+                manifest.installer.ecosystem(),
+                &effective,
+                None,
+                &[],
+                knowledge,
+                &mut needs,
+            );
         }
     }
 
@@ -445,13 +463,13 @@ fn governing_config<'a>(project: &'a Project, path: &str, format: &str) -> Optio
 }
 
 fn unit_needs(
+    ecosystem: Ecosystem,
     effective: &Effective<'_>,
     needs_index: Option<&Location>,
     direct: &[&Direct],
     knowledge: &Knowledge,
     needs: &mut Vec<(Ecosystem, Need)>,
 ) {
-    let ecosystem = Ecosystem::Python;
     if effective.no_index.is_none() {
         match effective.index_url {
             Some(declared) => {

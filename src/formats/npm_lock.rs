@@ -1,0 +1,81 @@
+//! npm-family lockfiles with exact URLs: `package-lock.json` and `npm-shrinkwrap.json`
+//! (`packages.*.resolved`, and `dependencies.*.resolved` in lockfile version 1) and
+//! yarn 1's `yarn.lock` (`resolved "URL"`). Each host is reported once, at its first
+//! occurrence. yarn 2+ and pnpm locks record no URL for registry packages; their
+//! `package.json` says what is needed.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::formats::{ParseContext, file_name, push_direct_in};
+use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
+use crate::source::SourceFile;
+
+pub struct NpmLock;
+
+pub const NAME: &str = "npm/lockfile";
+
+impl super::Format for NpmLock {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn title(&self) -> &'static str {
+        "npm lockfiles"
+    }
+
+    fn files(&self) -> &'static str {
+        "`package-lock.json`, `npm-shrinkwrap.json`, `yarn.lock` (v1)"
+    }
+
+    fn reads(&self) -> &'static str {
+        "every `resolved` URL (registry tarballs, git and tarball dependencies), each host once"
+    }
+
+    fn matches(&self, path: &Path) -> bool {
+        matches!(
+            file_name(path).as_str(),
+            "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock"
+        )
+    }
+
+    fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {
+        let mut manifest = Manifest::new(&file.path, NAME, Installer::Npm, Role::Install);
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        // Both formats write one `resolved` per line: scan lines, no full parse needed.
+        for (index, line) in file.text.lines().enumerate() {
+            let trimmed = line.trim_start();
+            let Some(rest) = trimmed
+                .strip_prefix("\"resolved\":")
+                .or_else(|| trimmed.strip_prefix("resolved "))
+            else {
+                continue;
+            };
+            let url = rest.trim().trim_end_matches(',').trim_matches('"');
+            let url = url.split('#').next().unwrap_or(url);
+            if !crate::remote::has_scheme(url) {
+                continue;
+            }
+            let Ok(remote) = crate::remote::parse(url) else {
+                continue;
+            };
+            if seen.insert(remote.host) {
+                let column = line.find(url).map_or(1, |offset| offset + 1);
+                let kind = if url.starts_with("git") {
+                    Kind::Vcs
+                } else {
+                    Kind::Files
+                };
+                push_direct_in(
+                    &mut manifest,
+                    Ecosystem::Npm,
+                    kind,
+                    url,
+                    file,
+                    &file.line_location(index + 1, column),
+                );
+            }
+        }
+        manifest
+    }
+}
