@@ -109,6 +109,8 @@ fn secrets_never_leak() {
         "EnvSecret555",
         "LineSecret999",
         "QuerySecret777",
+        "npm_RegistryPassword7",
+        "npm_LiteralToken42",
     ];
     let mut commands: Vec<Vec<&str>> = vec![
         vec!["scan"],
