@@ -161,6 +161,16 @@ pub enum Target {
     Terraform,
     /// Python script that adds the rules with the Azure ML SDK v2 (`azure-ai-ml`).
     PythonSdk,
+    /// Customer-managed VNet: Bicep file of an Azure Firewall policy rule collection group.
+    FirewallBicep,
+    /// Customer-managed VNet: the Azure Firewall rules as an ARM deployment template.
+    FirewallArm,
+    /// Customer-managed VNet: bash script of `az network firewall policy` calls.
+    FirewallAzCli,
+    /// Customer-managed VNet: ARM template of outbound NSG rules (service tags only).
+    Nsg,
+    /// Customer-managed VNet: Bicep file of outbound NSG rules (service tags only).
+    NsgBicep,
 }
 
 impl Target {
@@ -173,6 +183,11 @@ impl Target {
             Target::Arm => "arm",
             Target::Terraform => "terraform",
             Target::PythonSdk => "python-sdk",
+            Target::FirewallBicep => "firewall-bicep",
+            Target::FirewallArm => "firewall-arm",
+            Target::FirewallAzCli => "firewall-az-cli",
+            Target::Nsg => "nsg",
+            Target::NsgBicep => "nsg-bicep",
         }
     }
 }

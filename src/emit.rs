@@ -7,9 +7,15 @@ pub mod arm;
 pub mod az_cli;
 pub mod azureml_yaml;
 pub mod bicep;
+pub mod firewall_arm;
+pub mod firewall_az_cli;
+pub mod firewall_bicep;
 pub mod hosts;
+pub mod nsg;
+pub mod nsg_bicep;
 pub mod python_sdk;
 pub mod terraform;
+pub(crate) mod vnet;
 
 use crate::plan::Plan;
 
@@ -49,6 +55,11 @@ pub const EMITTERS: &[&dyn Emitter] = &[
     &arm::Arm,
     &terraform::Terraform,
     &python_sdk::PythonSdk,
+    &firewall_bicep::FirewallBicep,
+    &firewall_arm::FirewallArm,
+    &firewall_az_cli::FirewallAzCli,
+    &nsg::Nsg,
+    &nsg_bicep::NsgBicep,
 ];
 
 pub fn emitter(target: &str) -> Option<&'static dyn Emitter> {

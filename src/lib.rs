@@ -6,6 +6,7 @@
 //! The pipeline is discover → parse → resolve → emit; see ARCHITECTURE.md. Everything
 //! but `discover` (reads files) and `commands` (prints, writes) is pure.
 
+pub mod azureml_core;
 pub mod cli;
 mod commands;
 pub mod container;

@@ -170,6 +170,9 @@ pub struct Plan {
     pub flows: Vec<Flow>,
     /// Every host, for the plain hosts list.
     pub hosts: BTreeSet<String>,
+    /// Customer-managed VNet: what Azure ML itself needs in `options.cloud`, only with
+    /// `options.include_azureml_core`.
+    pub core: Vec<crate::azureml_core::Requirement>,
     pub options: PlanOptions,
 }
 
@@ -273,6 +276,9 @@ pub fn build(endpoints: &[Endpoint], options: PlanOptions) -> Plan {
         .sort_by(|a, b| (&a.host, a.port, a.protocol).cmp(&(&b.host, b.port, b.protocol)));
     plan.flows
         .dedup_by(|a, b| a.host == b.host && a.port == b.port && a.protocol == b.protocol);
+    if plan.options.include_azureml_core {
+        plan.core = crate::azureml_core::requirements(plan.options.cloud);
+    }
     plan
 }
 
