@@ -69,5 +69,14 @@ pub fn emitter(target: &str) -> Option<&'static dyn Emitter> {
         .find(|emitter| emitter.target() == target)
 }
 
+/// The hybrid-mode label of every managed-network output (the firewall outputs carry
+/// their own, `vnet::HYBRID_NOTE`).
+pub(crate) const MANAGED_HYBRID_NOTE: &str = "Hybrid network: these rules apply to the workspace's managed network (its own compute); attached compute behind your firewall needs `pkgallow generate firewall-bicep --network hybrid`.";
+
+/// The hybrid label of a managed-network output, when the plan is for a hybrid network.
+pub(crate) fn managed_hybrid_note(plan: &Plan) -> Option<&'static str> {
+    (plan.options.network == crate::plan::NetworkMode::Hybrid).then_some(MANAGED_HYBRID_NOTE)
+}
+
 /// Default workspace name when none is given; deliberately obvious.
 pub(crate) const PLACEHOLDER_WORKSPACE: &str = "my-workspace";

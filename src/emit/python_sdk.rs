@@ -35,6 +35,11 @@ impl Emitter for PythonSdk {
 
     fn render(&self, plan: &Plan) -> String {
         let mut out = String::from(HEADER);
+        if let Some(note) = crate::emit::managed_hybrid_note(plan) {
+            out.push_str("# ");
+            out.push_str(note);
+            out.push('\n');
+        }
         for (constant, value) in [
             ("RESOURCE_GROUP", plan.resource_group()),
             ("WORKSPACE_NAME", plan.workspace_name()),
