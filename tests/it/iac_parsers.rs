@@ -195,6 +195,33 @@ fn plans(root: &Path) -> Vec<(String, Plan)> {
     let mut unnamed = every.clone();
     unnamed.options.workspace_name = None;
     plans.push(("every-target without a workspace name".to_string(), unnamed));
+    // The customer-managed outputs carry much more with Azure ML's own requirements and
+    // the hybrid label: parse those too, for every cloud.
+    let (_temp, resolution) = scan_fixture(&root.join("tests/fixtures/repos/every-target"));
+    for cloud in [plan::Cloud::Public, plan::Cloud::China, plan::Cloud::UsGov] {
+        let plan = plan::build(
+            &resolution.endpoints,
+            PlanOptions {
+                workspace_name: Some("ws-every-target".to_string()),
+                network: plan::NetworkMode::Hybrid,
+                include_azureml_core: true,
+                cloud,
+                ..PlanOptions::default()
+            },
+        );
+        assert!(
+            !plan.core.is_empty(),
+            "no Azure ML core requirements for {}",
+            cloud.as_str()
+        );
+        plans.push((
+            format!(
+                "every-target hybrid with Azure ML core ({})",
+                cloud.as_str()
+            ),
+            plan,
+        ));
+    }
     plans.push(("hostile strings".to_string(), hostile_plan()));
     plans.push((
         "no rules".to_string(),
