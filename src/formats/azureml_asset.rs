@@ -61,7 +61,7 @@ impl super::Format for AzuremlAsset {
                     line.trim_start().starts_with("$schema:") && line.contains("azureml")
                 });
                 if !declares_schema {
-                    return conda_environment::parse(file, context);
+                    return conda_environment::parse_loaded(file, context, Err(error));
                 }
                 let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Install);
                 manifest.diagnostics.push(
@@ -80,7 +80,7 @@ impl super::Format for AzuremlAsset {
         };
         match documents.first().map(|document| &document.data) {
             Some(YamlDataOwned::Mapping(root)) if is_azureml_asset(root) => {
-                read_asset(file, root, context)
+                return read_asset(file, root, context);
             }
             Some(YamlDataOwned::Mapping(root))
                 if entry(root, "metadata").is_some() && entry(root, "package").is_some() =>
@@ -97,10 +97,11 @@ impl super::Format for AzuremlAsset {
                 {
                     crate::formats::conda_lock::read_conda_lock(file, packages, &mut manifest);
                 }
-                manifest
+                return manifest;
             }
-            _ => conda_environment::parse(file, context),
+            _ => {}
         }
+        conda_environment::parse_loaded(file, context, Ok(documents))
     }
 }
 

@@ -86,6 +86,16 @@ impl super::Format for CondaEnvironment {
 }
 
 pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
+    parse_loaded(file, context, MarkedYamlOwned::load_from_str(&file.text))
+}
+
+/// The conda reading of an already-parsed YAML file (the Azure ML asset reader parses every
+/// YAML file once and hands what is not an asset over).
+pub(crate) fn parse_loaded(
+    file: &SourceFile,
+    context: &ParseContext,
+    loaded: Result<Vec<MarkedYamlOwned>, saphyr::ScanError>,
+) -> Manifest {
     let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Install);
     let name = file_name(Path::new(&file.path));
     let stem = name
@@ -97,7 +107,7 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
         || ["conda_env", "conda-env", "conda_dependencies"]
             .iter()
             .any(|word| stem.contains(word));
-    let documents = match MarkedYamlOwned::load_from_str(&file.text) {
+    let documents = match loaded {
         Ok(documents) => documents,
         Err(error) => {
             if named_like_conda {
