@@ -78,5 +78,36 @@ pub(crate) fn managed_hybrid_note(plan: &Plan) -> Option<&'static str> {
     (plan.options.network == crate::plan::NetworkMode::Hybrid).then_some(MANAGED_HYBRID_NOTE)
 }
 
+/// At most this many evidence places in a rule's comment.
+pub(crate) const EVIDENCE_SHOWN: usize = 5;
+
+/// The comment block listing hosts no outbound rule can serve, with why and where, in a
+/// language whose line comments start with `marker` (`#`, `//`).
+pub(crate) fn write_not_rules(out: &mut String, plan: &Plan, marker: &str) {
+    use std::fmt::Write as _;
+    if !plan.skipped.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{marker} Not rules: hosts an outbound rule here cannot serve."
+        );
+    }
+    for skipped in &plan.skipped {
+        let _ = writeln!(
+            out,
+            "{marker} {} {}",
+            crate::report::one_line(&skipped.host),
+            crate::report::one_line(&skipped.reason)
+        );
+        let _ = writeln!(
+            out,
+            "{marker}   evidence: {}",
+            crate::report::one_line(&crate::report::evidence_list(
+                &skipped.evidence,
+                EVIDENCE_SHOWN
+            ))
+        );
+    }
+}
+
 /// Default workspace name when none is given; deliberately obvious.
 pub(crate) const PLACEHOLDER_WORKSPACE: &str = "my-workspace";

@@ -34,7 +34,7 @@ pub(crate) const API_VERSION: &str = "2025-12-01";
 const SCHEMA: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 
-const EVIDENCE_SHOWN: usize = 5;
+use crate::emit::EVIDENCE_SHOWN;
 
 impl Emitter for Arm {
     fn target(&self) -> &'static str {

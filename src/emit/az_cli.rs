@@ -12,7 +12,7 @@ use crate::report::{evidence_list, one_line};
 
 pub struct AzCli;
 
-const EVIDENCE_SHOWN: usize = 5;
+use crate::emit::EVIDENCE_SHOWN;
 
 impl Emitter for AzCli {
     fn target(&self) -> &'static str {

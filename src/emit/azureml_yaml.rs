@@ -20,7 +20,7 @@ use crate::report::{evidence_list, one_line};
 
 pub struct AzuremlYaml;
 
-const EVIDENCE_SHOWN: usize = 5;
+use crate::emit::EVIDENCE_SHOWN;
 
 impl Emitter for AzuremlYaml {
     fn target(&self) -> &'static str {

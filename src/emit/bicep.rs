@@ -17,7 +17,7 @@ use crate::report::{evidence_list, one_line};
 
 pub struct Bicep;
 
-const EVIDENCE_SHOWN: usize = 5;
+use crate::emit::EVIDENCE_SHOWN;
 
 impl Emitter for Bicep {
     fn target(&self) -> &'static str {
@@ -138,22 +138,7 @@ impl Emitter for Bicep {
             close_resource(&mut out, previous.as_deref());
             previous = Some(symbol);
         }
-        if !plan.skipped.is_empty() {
-            out.push_str("\n// Not rules: hosts an outbound rule here cannot serve.\n");
-        }
-        for skipped in &plan.skipped {
-            let _ = writeln!(
-                out,
-                "// {} {}",
-                one_line(&skipped.host),
-                one_line(&skipped.reason)
-            );
-            let _ = writeln!(
-                out,
-                "//   evidence: {}",
-                one_line(&evidence_list(&skipped.evidence, EVIDENCE_SHOWN))
-            );
-        }
+        crate::emit::write_not_rules(&mut out, plan, "//");
         out
     }
 }

@@ -18,7 +18,7 @@ use crate::report::{evidence_list, one_line};
 
 pub struct PythonSdk;
 
-const EVIDENCE_SHOWN: usize = 5;
+use crate::emit::EVIDENCE_SHOWN;
 
 impl Emitter for PythonSdk {
     fn target(&self) -> &'static str {
@@ -107,21 +107,9 @@ impl Emitter for PythonSdk {
         }
         out.push_str("    ]\n");
         if !plan.skipped.is_empty() {
-            out.push_str("\n\n# Not rules: hosts an outbound rule here cannot serve.\n");
+            out.push('\n');
         }
-        for skipped in &plan.skipped {
-            let _ = writeln!(
-                out,
-                "# {} {}",
-                one_line(&skipped.host),
-                one_line(&skipped.reason)
-            );
-            let _ = writeln!(
-                out,
-                "#   evidence: {}",
-                one_line(&evidence_list(&skipped.evidence, EVIDENCE_SHOWN))
-            );
-        }
+        crate::emit::write_not_rules(&mut out, plan, "#");
         out.push_str(MAIN);
         out
     }

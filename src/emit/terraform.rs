@@ -21,7 +21,7 @@ use crate::report::{evidence_list, one_line};
 
 pub struct Terraform;
 
-const EVIDENCE_SHOWN: usize = 5;
+use crate::emit::EVIDENCE_SHOWN;
 
 const FQDN_RESOURCE: &str = "azurerm_machine_learning_workspace_network_outbound_rule_fqdn";
 const PRIVATE_ENDPOINT_RESOURCE: &str =
@@ -223,22 +223,7 @@ impl Emitter for Terraform {
                 previous = Some(format!("{PRIVATE_ENDPOINT_RESOURCE}.{label}"));
             }
         }
-        if !plan.skipped.is_empty() {
-            out.push_str("\n# Not rules: hosts an outbound rule here cannot serve.\n");
-        }
-        for skipped in &plan.skipped {
-            let _ = writeln!(
-                out,
-                "# {} {}",
-                one_line(&skipped.host),
-                one_line(&skipped.reason)
-            );
-            let _ = writeln!(
-                out,
-                "#   evidence: {}",
-                one_line(&evidence_list(&skipped.evidence, EVIDENCE_SHOWN))
-            );
-        }
+        crate::emit::write_not_rules(&mut out, plan, "#");
         out
     }
 }

@@ -60,7 +60,7 @@ pub(crate) const NSG_PRIORITY_STEP: u16 = 10;
 pub(crate) const NSG_MAX_PRIORITY: u16 = 4096;
 
 /// Evidence locations shown per rule.
-pub(crate) const EVIDENCE_SHOWN: usize = 5;
+pub(crate) use crate::emit::EVIDENCE_SHOWN;
 
 /// The hybrid-mode label of every customer-managed output.
 pub(crate) const HYBRID_NOTE: &str = "Hybrid network: these rules apply to attached compute behind your firewall (the workspace's own compute uses the managed network).";
