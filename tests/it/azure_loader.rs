@@ -15,20 +15,16 @@
 
 use std::ffi::OsStr;
 use std::fs;
-use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use pkgallow::emit;
 use pkgallow::emit::azureml_yaml::merge::{Note, Workspace};
 use pkgallow::plan;
 
+use crate::python::{Pip, Venv, describe, venv_python};
 use crate::repos::scan_fixture;
 use crate::support;
-
-/// Written into the virtualenv last, holding the requirements it was built from, so a
-/// half-built or outdated virtualenv is never taken for a ready one.
-const MARKER: &str = ".pkgallow-requirements";
 
 /// Workspace names that a careless YAML writer would turn into numbers, booleans or
 /// nulls; each is rendered over the fixture with the most rules.
@@ -63,12 +59,16 @@ fn generated_yaml_loads_with_azure_ai_ml() {
     let requirements_path = root.join("tests/azure_loader/requirements.txt");
     let requirements = fs::read_to_string(&requirements_path).unwrap();
     let pinned = pinned_version(&requirements);
-    let venv = ensure_venv(
-        &root.join("target"),
-        &requirements_path,
-        &requirements,
-        &pinned,
-    );
+    let works = |venv: &Path| azure_ai_ml_imports(venv, &pinned);
+    let install = |_: &Path, pip: &Pip<'_>| pip.install(&[], &requirements_path);
+    let venv = Venv {
+        name: "azure-ai-ml-venv",
+        purpose: "the azure-ai-ml loader check",
+        requirements: &requirements,
+        works: &works,
+        install: &install,
+    }
+    .ensure(&root.join("target"));
 
     let cases = cases(&root);
     let richest = cases.iter().map(|case| case.rules.len()).max().unwrap_or(0);
@@ -346,20 +346,9 @@ fn pinned_version(requirements: &str) -> String {
         .expect("tests/azure_loader/requirements.txt must pin azure-ai-ml==VERSION exactly")
 }
 
-fn venv_python(venv: &Path) -> PathBuf {
-    if cfg!(windows) {
-        venv.join("Scripts/python.exe")
-    } else {
-        venv.join("bin/python")
-    }
-}
-
-/// Whether `venv` was fully built from these requirements and imports the pinned loader.
-fn venv_is_ready(venv: &Path, requirements: &str, pinned: &str) -> bool {
-    if fs::read_to_string(venv.join(MARKER)).ok().as_deref() != Some(requirements) {
-        return false;
-    }
-    // A moved or upgraded base interpreter breaks a virtualenv without touching the marker.
+/// Whether the virtualenv's interpreter imports the pinned loader (a moved or upgraded
+/// base interpreter breaks a virtualenv without touching its requirements).
+fn azure_ai_ml_imports(venv: &Path, pinned: &str) -> bool {
     Command::new(venv_python(venv))
         .args([
             "-I",
@@ -368,104 +357,4 @@ fn venv_is_ready(venv: &Path, requirements: &str, pinned: &str) -> bool {
         ])
         .output()
         .is_ok_and(|out| out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == pinned)
-}
-
-/// `target/azure-ai-ml-venv`, built when missing or outdated. It is built in a temporary
-/// sibling directory and renamed into place only once complete, so an interrupted or
-/// concurrent build never leaves a half-installed virtualenv where a later run would
-/// reuse it. (Only `bin/python` is used: console scripts installed by pip keep the
-/// temporary path in their `#!` lines.)
-fn ensure_venv(
-    target: &Path,
-    requirements_path: &Path,
-    requirements: &str,
-    pinned: &str,
-) -> PathBuf {
-    let venv = target.join("azure-ai-ml-venv");
-    if venv_is_ready(&venv, requirements, pinned) {
-        return venv;
-    }
-    fs::create_dir_all(target).unwrap();
-    // Removed when dropped, including when a failed step panics.
-    let building = tempfile::Builder::new()
-        .prefix("azure-ai-ml-venv.building-")
-        .tempdir_in(target)
-        .unwrap();
-
-    let created = Command::new("python3")
-        .args([
-            OsStr::new("-m"),
-            OsStr::new("venv"),
-            building.path().as_os_str(),
-        ])
-        .output();
-    let created = match created {
-        Ok(output) => output,
-        Err(error) if error.kind() == ErrorKind::NotFound => panic!(
-            "python3 is not on PATH: the azure-ai-ml loader check needs Python 3 with the venv module \
-             (Debian: apt-get install python3 python3-venv)"
-        ),
-        Err(error) => panic!("could not run python3 -m venv: {error}"),
-    };
-    assert!(
-        created.status.success(),
-        "python3 -m venv failed ({}); on Debian the venv module is the python3-venv package\n{}",
-        created.status,
-        describe(&created)
-    );
-
-    let python = venv_python(building.path());
-    let installed = Command::new(&python)
-        .args([
-            "-I",
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "--no-input",
-            "-r",
-        ])
-        .arg(requirements_path)
-        .output()
-        .unwrap_or_else(|error| panic!("could not run {}: {error}", python.display()));
-    assert!(
-        installed.status.success(),
-        "pip install -r {} failed ({}): the azure-ai-ml loader check cannot run\n{}",
-        requirements_path.display(),
-        installed.status,
-        describe(&installed)
-    );
-    fs::write(building.path().join(MARKER), requirements).unwrap();
-    assert!(
-        venv_is_ready(building.path(), requirements, pinned),
-        "azure-ai-ml {pinned} installed into {} but does not import at that version",
-        building.path().display()
-    );
-
-    // An outdated virtualenv is replaced; one that another test run finished meanwhile is kept.
-    if venv.exists() && !venv_is_ready(&venv, requirements, pinned) {
-        match fs::remove_dir_all(&venv) {
-            Err(error) if error.kind() != ErrorKind::NotFound => {
-                panic!("could not remove the outdated {}: {error}", venv.display())
-            }
-            _ => {}
-        }
-    }
-    if let Err(error) = fs::rename(building.path(), &venv) {
-        assert!(
-            venv_is_ready(&venv, requirements, pinned),
-            "could not move the new virtualenv to {}: {error}",
-            venv.display()
-        );
-    }
-    venv
-}
-
-/// A process's exit status, standard output and standard error, for failure messages.
-fn describe(output: &Output) -> String {
-    format!(
-        "--- stdout ---\n{}\n--- stderr ---\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }

@@ -17,20 +17,19 @@
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::fs;
-use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use pkgallow::emit::{EMITTERS, Emitter, Language};
 use pkgallow::model::Evidence;
 use pkgallow::plan::{self, Plan, PlanOptions, PrivateEndpoint, Rule, Skipped};
 
+use crate::python::{Pip, Venv, describe, venv_python};
 use crate::repos::scan_fixture;
 use crate::support;
 
 /// Written into the virtualenv last, holding the requirements it was built from, so a
 /// half-built or outdated virtualenv is never taken for a ready one.
-const MARKER: &str = ".pkgallow-requirements";
 
 /// Where python-hcl2 is installed inside the virtualenv, apart from its site-packages.
 const PYTHON_HCL2_DIR: &str = "python-hcl2";
@@ -50,7 +49,28 @@ struct Pins {
 fn generated_infrastructure_code_parses() {
     let root = support::root();
     let pins = pins(&root);
-    let venv = ensure_venv(&root, &pins);
+    let works = |venv: &Path| tools_import(venv, &pins);
+    let install = |building: &Path, pip: &Pip<'_>| {
+        pip.install(&[], &root.join("tests/iac_parsers/requirements.txt"));
+        // checkov's HCL fork and python-hcl2 are both the `hcl2` package: keep them apart.
+        let hcl2_dir = building.join(PYTHON_HCL2_DIR);
+        pip.install(
+            &[
+                OsStr::new("--no-deps"),
+                OsStr::new("--target"),
+                hcl2_dir.as_os_str(),
+            ],
+            &root.join("tests/iac_parsers/python-hcl2.txt"),
+        );
+    };
+    let venv = Venv {
+        name: "iac-venv",
+        purpose: "the infrastructure-code parser check",
+        requirements: &pins.requirements,
+        works: &works,
+        install: &install,
+    }
+    .ensure(&root.join("target"));
 
     let emitters: Vec<&dyn Emitter> = EMITTERS
         .iter()
@@ -315,20 +335,10 @@ fn pins(root: &Path) -> Pins {
     }
 }
 
-fn venv_python(venv: &Path) -> PathBuf {
-    if cfg!(windows) {
-        venv.join("Scripts/python.exe")
-    } else {
-        venv.join("bin/python")
-    }
-}
-
-/// Whether `venv` was fully built from these requirements and imports the pinned tools.
-fn venv_is_ready(venv: &Path, pins: &Pins) -> bool {
-    if fs::read_to_string(venv.join(MARKER)).ok().as_deref() != Some(pins.requirements.as_str()) {
-        return false;
-    }
-    // A moved or upgraded base interpreter breaks a virtualenv without touching the marker.
+/// Whether the virtualenv's interpreter imports checkov, pycep and python-hcl2 at their
+/// pinned versions (a moved or upgraded base interpreter breaks a virtualenv without
+/// touching its requirements).
+fn tools_import(venv: &Path, pins: &Pins) -> bool {
     let probe = format!(
         "import importlib.metadata as m, sys, checkov, pycep\n\
          sys.path.insert(0, {hcl2:?})\n\
@@ -343,115 +353,4 @@ fn venv_is_ready(venv: &Path, pins: &Pins) -> bool {
                 && String::from_utf8_lossy(&out.stdout).trim()
                     == format!("{} {}", pins.checkov, pins.python_hcl2)
         })
-}
-
-/// `target/iac-venv`, built when missing or outdated. It is built in a temporary sibling
-/// directory and renamed into place only once complete, so an interrupted or concurrent
-/// build never leaves a half-installed virtualenv where a later run would reuse it. (Only
-/// `bin/python` is used: console scripts installed by pip keep the temporary path in
-/// their `#!` lines, and `--target` installs hold no absolute path.)
-fn ensure_venv(root: &Path, pins: &Pins) -> PathBuf {
-    let target = root.join("target");
-    let venv = target.join("iac-venv");
-    if venv_is_ready(&venv, pins) {
-        return venv;
-    }
-    fs::create_dir_all(&target).unwrap();
-    // Removed when dropped, including when a failed step panics.
-    let building = tempfile::Builder::new()
-        .prefix("iac-venv.building-")
-        .tempdir_in(&target)
-        .unwrap();
-
-    let created = Command::new("python3")
-        .args([
-            OsStr::new("-m"),
-            OsStr::new("venv"),
-            building.path().as_os_str(),
-        ])
-        .output();
-    let created = match created {
-        Ok(output) => output,
-        Err(error) if error.kind() == ErrorKind::NotFound => panic!(
-            "python3 is not on PATH: the infrastructure-code parser check needs Python 3 with the venv module \
-             (Debian: apt-get install python3 python3-venv)"
-        ),
-        Err(error) => panic!("could not run python3 -m venv: {error}"),
-    };
-    assert!(
-        created.status.success(),
-        "python3 -m venv failed ({}); on Debian the venv module is the python3-venv package\n{}",
-        created.status,
-        describe(&created)
-    );
-
-    let python = venv_python(building.path());
-    let pip = |extra: &[&OsStr], requirements: &Path| {
-        let installed = Command::new(&python)
-            .args([
-                "-I",
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--no-input",
-            ])
-            .args(extra)
-            .arg("-r")
-            .arg(requirements)
-            .output()
-            .unwrap_or_else(|error| panic!("could not run {}: {error}", python.display()));
-        assert!(
-            installed.status.success(),
-            "pip install -r {} failed ({}): the infrastructure-code parser check cannot run\n{}",
-            requirements.display(),
-            installed.status,
-            describe(&installed)
-        );
-    };
-    pip(&[], &root.join("tests/iac_parsers/requirements.txt"));
-    let hcl2_dir = building.path().join(PYTHON_HCL2_DIR);
-    pip(
-        &[
-            OsStr::new("--no-deps"),
-            OsStr::new("--target"),
-            hcl2_dir.as_os_str(),
-        ],
-        &root.join("tests/iac_parsers/python-hcl2.txt"),
-    );
-    fs::write(building.path().join(MARKER), &pins.requirements).unwrap();
-    assert!(
-        venv_is_ready(building.path(), pins),
-        "checkov {} and python-hcl2 {} installed into {} but do not import at those versions",
-        pins.checkov,
-        pins.python_hcl2,
-        building.path().display()
-    );
-
-    // An outdated virtualenv is replaced; one that another test run finished meanwhile is kept.
-    if venv.exists() && !venv_is_ready(&venv, pins) {
-        match fs::remove_dir_all(&venv) {
-            Err(error) if error.kind() != ErrorKind::NotFound => {
-                panic!("could not remove the outdated {}: {error}", venv.display())
-            }
-            _ => {}
-        }
-    }
-    if let Err(error) = fs::rename(building.path(), &venv) {
-        assert!(
-            venv_is_ready(&venv, pins),
-            "could not move the new virtualenv to {}: {error}",
-            venv.display()
-        );
-    }
-    venv
-}
-
-/// A process's exit status, standard output and standard error, for failure messages.
-fn describe(output: &Output) -> String {
-    format!(
-        "--- stdout ---\n{}\n--- stderr ---\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
