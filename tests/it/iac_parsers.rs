@@ -28,9 +28,6 @@ use crate::python::{Pip, Venv, describe, venv_python};
 use crate::repos::scan_fixture;
 use crate::support;
 
-/// Written into the virtualenv last, holding the requirements it was built from, so a
-/// half-built or outdated virtualenv is never taken for a ready one.
-
 /// Where python-hcl2 is installed inside the virtualenv, apart from its site-packages.
 const PYTHON_HCL2_DIR: &str = "python-hcl2";
 
