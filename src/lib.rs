@@ -24,13 +24,17 @@ pub mod report;
 pub mod resolve;
 pub mod source;
 
+use std::process::ExitCode;
+
 use cli::{Cli, Command};
 
-/// Runs a parsed command line.
-pub fn run(cli: &Cli) -> anyhow::Result<()> {
+/// Runs a parsed command line. The exit code is the command's own verdict (0 clean,
+/// 1 findings for the commands that gate CI); an `Err` means usage or I/O failure, which
+/// the binary turns into exit code 2.
+pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
-        Command::Scan(args) => commands::scan::run(args),
-        Command::Generate(args) => commands::generate::run(args),
-        Command::Formats(args) => commands::formats::run(args),
+        Command::Scan(args) => commands::scan::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Formats(args) => commands::formats::run(args).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -1,5 +1,6 @@
 //! The `pkgallow` binary: parse the command line, run, map the outcome to an exit code
-//! (0 success, 2 usage or I/O error). A closed pipe (`pkgallow scan | head`) is success.
+//! (the command's own code on success, 2 on usage or I/O error). A closed pipe
+//! (`pkgallow scan | head`) is success.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = pkgallow::cli::Cli::parse();
     match pkgallow::run(&cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             let broken_pipe = error.chain().any(|cause| {
                 cause
