@@ -29,6 +29,7 @@ pub mod pyproject_toml;
 pub mod python_lock;
 pub mod requirements_txt;
 pub mod setup_cfg;
+pub mod shell;
 pub mod toml_support;
 pub mod uv_toml;
 

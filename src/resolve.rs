@@ -103,6 +103,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
     }
     let mut needs: Vec<(Ecosystem, Need)> = Vec::new();
     let mut governed: BTreeSet<&str> = BTreeSet::new();
+    let configs = Configs::new(project);
 
     // pip units rooted at requirements files.
     for root in unit_roots(project) {
@@ -117,7 +118,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
             &mut diagnostics,
         );
         let mut effective = Effective::default();
-        if let Some(config) = governing_config(project, root, formats::pip_conf::NAME) {
+        if let Some(config) = configs.governing(root, formats::pip_conf::NAME) {
             governed.insert(&config.path);
             effective.apply(&config.options);
         }
@@ -151,9 +152,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
         let mut effective = Effective::default();
         match manifest.installer {
             Installer::Pip => {
-                if let Some(config) =
-                    governing_config(project, &manifest.path, formats::pip_conf::NAME)
-                {
+                if let Some(config) = configs.governing(&manifest.path, formats::pip_conf::NAME) {
                     governed.insert(&config.path);
                     effective.apply(&config.options);
                 }
@@ -163,7 +162,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
                 effective.apply(&manifest.options);
             }
             Installer::Uv => {
-                let config = governing_config(project, &manifest.path, formats::uv_toml::NAME);
+                let config = configs.governing(&manifest.path, formats::uv_toml::NAME);
                 let same_directory =
                     config.is_some_and(|config| parent(&config.path) == parent(&manifest.path));
                 if let Some(config) = config {
@@ -185,9 +184,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
                 effective.apply(&manifest.options);
             }
             Installer::Npm => {
-                if let Some(config) =
-                    governing_config(project, &manifest.path, formats::npmrc::NAME)
-                {
+                if let Some(config) = configs.governing(&manifest.path, formats::npmrc::NAME) {
                     governed.insert(&config.path);
                     effective.apply(&config.options);
                 }
@@ -208,7 +205,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
     // Conda channels, resolved under the governing `.condarc` and `CONDA_*` settings.
     for manifest in project.manifests.values() {
         if !manifest.conda_channels.is_empty() {
-            conda_needs(project, manifest, &mut needs);
+            conda_needs(project, &configs, manifest, &mut needs);
         }
     }
 
@@ -247,8 +244,14 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
 }
 
 /// The channels of one conda environment as URLs, with where each was decided.
-fn conda_needs(project: &Project, manifest: &Manifest, needs: &mut Vec<(Ecosystem, Need)>) {
-    let file_config = governing_config(project, &manifest.path, formats::condarc::NAME)
+fn conda_needs(
+    project: &Project,
+    configs: &Configs<'_>,
+    manifest: &Manifest,
+    needs: &mut Vec<(Ecosystem, Need)>,
+) {
+    let file_config = configs
+        .governing(&manifest.path, formats::condarc::NAME)
         .and_then(|config| config.conda_config.clone());
     // `CONDA_*` variables override the file, setting by setting.
     let config = match (file_config, project.conda_environment.clone()) {
@@ -449,17 +452,37 @@ fn parent(path: &str) -> &str {
     path.rfind('/').map_or("", |index| &path[..index])
 }
 
-/// The nearest configuration file of a format in the directory of `path` or above.
-fn governing_config<'a>(project: &'a Project, path: &str, format: &str) -> Option<&'a Manifest> {
-    project
-        .manifests
-        .values()
-        .filter(|manifest| manifest.format == format)
-        .filter(|manifest| {
-            let directory = parent(&manifest.path);
-            directory.is_empty() || path.starts_with(&format!("{directory}/"))
-        })
-        .max_by_key(|manifest| parent(&manifest.path).len())
+/// Manifests by format, for finding configuration files (`pip.conf`, `uv.toml`,
+/// `.npmrc`, `.condarc`, …); built once per resolution: every manifest asks for its governing configuration, and
+/// scanning all manifests for each would be quadratic in a monorepo.
+struct Configs<'a> {
+    by_format: BTreeMap<&'static str, Vec<&'a Manifest>>,
+}
+
+impl<'a> Configs<'a> {
+    fn new(project: &'a Project) -> Self {
+        let mut by_format: BTreeMap<&'static str, Vec<&'a Manifest>> = BTreeMap::new();
+        for manifest in project.manifests.values() {
+            by_format.entry(manifest.format).or_default().push(manifest);
+        }
+        Self { by_format }
+    }
+
+    /// The nearest configuration file of a format in the directory of `path` or above.
+    fn governing(&self, path: &str, format: &str) -> Option<&'a Manifest> {
+        self.by_format
+            .get(format)?
+            .iter()
+            .copied()
+            .filter(|manifest| {
+                let directory = parent(&manifest.path);
+                directory.is_empty()
+                    || (path.len() > directory.len()
+                        && path.starts_with(directory)
+                        && path.as_bytes()[directory.len()] == b'/')
+            })
+            .max_by_key(|manifest| parent(&manifest.path).len())
+    }
 }
 
 fn unit_needs(

@@ -1,7 +1,8 @@
-//! Jupyter notebooks (`*.ipynb`): the install commands in code cells — `%pip install`,
-//! `!pip install`, `!pip3 install`, `!python -m pip install`, `!uv pip install` — read as
-//! pip reads its command line. A notebook is a pip unit of its own, like a requirements
-//! file: `-i` replaces the default index for the notebook, `--extra-index-url` adds,
+//! Jupyter notebooks (`*.ipynb`): the shell commands of code cells (`!…` and the `%pip`,
+//! `%conda`, `%mamba`, `%uv` magics) read by the shared shell reader (`formats::shell`):
+//! pip installs as pip reads its command line, conda channels, apt on the compute
+//! instance's Ubuntu, npm, and `wget`/`curl`/`git clone` downloads. A notebook is a pip
+//! unit of its own, like a requirements file: `-i` replaces the default index for the notebook, `--extra-index-url` adds,
 //! `-r file` is followed relative to the notebook, and the repository's `pip.conf` applies.
 //!
 //! Evidence points at the line of the `.ipynb` file itself (nbformat writes each source
@@ -16,9 +17,8 @@ use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::embedded_requirements::Embedded;
-use crate::formats::requirements_txt::shell_split;
-use crate::formats::{ParseContext, column_of};
-use crate::model::{Manifest, Role};
+use crate::formats::{ParseContext, shell};
+use crate::model::{Ecosystem, Manifest, Role};
 use crate::source::SourceFile;
 
 pub struct JupyterNotebook;
@@ -39,7 +39,7 @@ impl super::Format for JupyterNotebook {
     }
 
     fn reads(&self) -> &'static str {
-        r"`%pip install`, `!pip install`, `!python -m pip install`, `!uv pip install` in code cells, read as pip's command line (`-i`, `--extra-index-url`, `-f`, `-r` relative to the notebook, `-e`, requirements, URLs); evidence is the line in the `.ipynb` file; markdown cells never count"
+        r"`%pip install`, `!pip install`, `!python -m pip install`, `!uv pip install` in code cells, read as pip's command line (`-i`, `--extra-index-url`, `-f`, `-r` relative to the notebook, `-e`, requirements, URLs); `%conda install` / `!conda install` channels; `!apt-get install` (a compute instance runs Ubuntu); `!npm install`; `!wget`/`!curl` URLs and `!git clone`; evidence is the line in the `.ipynb` file; markdown cells never count"
     }
 
     fn matches(&self, path: &Path) -> bool {
@@ -94,8 +94,10 @@ const DROPPED_WITH_VALUE: &[(&str, Option<&str>)] = &[
 ];
 
 pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
-    let value: serde_json::Value = match serde_json::from_str(&file.text) {
-        Ok(value) => value,
+    // Typed, so that outputs and metadata are skipped rather than built into values: a
+    // notebook is mostly outputs, and this is most of a corpus scan's time.
+    let notebook: Notebook = match serde_json::from_str(&file.text) {
+        Ok(notebook) => notebook,
         Err(error) => {
             let mut manifest = Manifest::new(
                 &file.path,
@@ -112,17 +114,33 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
             return manifest;
         }
     };
+    let mut manifest = Manifest::new(
+        &file.path,
+        NAME,
+        crate::model::Installer::Pip,
+        Role::Install,
+    );
     let mut embedded = Embedded::default();
     let mut cursor = 0;
-    for cell in cells(&value) {
-        let is_code = cell
-            .get("cell_type")
-            .and_then(serde_json::Value::as_str)
-            .is_none_or(|kind| kind == "code");
-        if !is_code {
+    let cells = notebook.cells.iter().chain(
+        notebook
+            .worksheets
+            .iter()
+            .flat_map(|sheet| sheet.cells.iter()),
+    );
+    for cell in cells {
+        if cell.cell_type.as_deref().is_some_and(|kind| kind != "code") {
             continue;
         }
-        let lines = source_lines(cell);
+        let lines = cell.lines();
+        // Only `!` and `%` lines run anything; locating lines in the file costs a search
+        // each, so cells without any are passed over.
+        if !lines
+            .iter()
+            .any(|line| matches!(line.trim_start().as_bytes().first(), Some(b'!' | b'%')))
+        {
+            continue;
+        }
         // Locate each source line in the file text to get its real line number.
         let mut located: Vec<(String, usize, usize)> = Vec::new();
         for line in &lines {
@@ -142,95 +160,168 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
                 column,
             ));
         }
-        for (command, line, column) in join_continuations(&located) {
-            let Some(arguments) = install_arguments(&command) else {
+        for Logical { text, segments } in join_continuations(&located) {
+            let Some((start, command)) = shell_command(&text) else {
                 continue;
             };
-            let offset = column_of(&command, arguments.first().map_or("", String::as_str));
-            for entry in requirement_lines(&arguments) {
-                embedded.push(&entry, line, column + offset.saturating_sub(1));
+            let place = shell::Place {
+                text: &text,
+                segments: &segments,
+            };
+            for (offset, part) in shell::split_commands(command) {
+                shell::command(
+                    &mut manifest,
+                    &mut embedded,
+                    file,
+                    place,
+                    (start + offset, part),
+                    shell::Context {
+                        // A compute instance runs Ubuntu.
+                        os: Some(shell::Os::Ubuntu),
+                        downloads: Ecosystem::Python,
+                    },
+                );
             }
         }
     }
-    let mut manifest = embedded.parse(file, context);
-    manifest.format = NAME;
+    if !embedded.is_empty() {
+        let pip = embedded.parse(file, context);
+        manifest.options = pip.options;
+        manifest.needs_index = pip.needs_index;
+        manifest.includes = pip.includes;
+        manifest.direct.extend(pip.direct);
+        manifest.diagnostics.extend(pip.diagnostics);
+    }
     manifest
 }
 
-/// Code cells of nbformat 4 (`cells`) or 3 (`worksheets[].cells`).
-fn cells(value: &serde_json::Value) -> Vec<&serde_json::Value> {
-    if let Some(cells) = value.get("cells").and_then(serde_json::Value::as_array) {
-        return cells.iter().collect();
-    }
-    value
-        .get("worksheets")
-        .and_then(serde_json::Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|sheet| sheet.get("cells").and_then(serde_json::Value::as_array))
-        .flatten()
-        .collect()
+/// The parts of nbformat 4 (`cells`) and 3 (`worksheets[].cells`) that can install.
+#[derive(serde::Deserialize)]
+struct Notebook {
+    #[serde(default)]
+    cells: Vec<Cell>,
+    #[serde(default)]
+    worksheets: Vec<Worksheet>,
 }
 
-/// A cell's source as lines, each keeping its `\n` as nbformat stores it.
-fn source_lines(cell: &serde_json::Value) -> Vec<String> {
-    let source = cell.get("source").or_else(|| cell.get("input"));
-    match source {
-        Some(serde_json::Value::Array(parts)) => parts
-            .iter()
-            .filter_map(serde_json::Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        Some(serde_json::Value::String(text)) => {
-            text.split_inclusive('\n').map(str::to_string).collect()
+#[derive(serde::Deserialize)]
+struct Worksheet {
+    #[serde(default)]
+    cells: Vec<Cell>,
+}
+
+#[derive(serde::Deserialize)]
+struct Cell {
+    #[serde(default)]
+    cell_type: Option<String>,
+    /// nbformat 4 writes `source`, nbformat 3 code cells `input`: a list of lines or one
+    /// string.
+    #[serde(default, alias = "input")]
+    source: Option<Source>,
+}
+
+/// A cell's source: a list of lines or one string. Deserialised by hand: an untagged enum
+/// would buffer every cell before trying each shape.
+enum Source {
+    Lines(Vec<String>),
+    Text(String),
+}
+
+impl<'de> serde::Deserialize<'de> for Source {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Source;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a string or a list of strings")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Source, E> {
+                Ok(Source::Text(text.to_string()))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Source, A::Error> {
+                let mut lines = Vec::new();
+                while let Some(line) = seq.next_element::<serde_json::Value>()? {
+                    // A line that is not a string is malformed and simply not read.
+                    if let serde_json::Value::String(line) = line {
+                        lines.push(line);
+                    }
+                }
+                Ok(Source::Lines(lines))
+            }
         }
-        _ => Vec::new(),
+        deserializer.deserialize_any(Visitor)
     }
 }
 
-/// Joins lines ending in `\` (shell continuation) and keeps the first line's position.
-fn join_continuations(lines: &[(String, usize, usize)]) -> Vec<(String, usize, usize)> {
+impl Cell {
+    /// The source as lines, each keeping its `\n` as nbformat stores it.
+    fn lines(&self) -> Vec<String> {
+        match &self.source {
+            Some(Source::Lines(parts)) => parts.clone(),
+            Some(Source::Text(text)) => text.split_inclusive('\n').map(str::to_string).collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// A logical line: source lines ending in `\\` (shell continuation) joined, with where
+/// each source line's part starts (see [`shell::Place`]).
+struct Logical {
+    text: String,
+    segments: Vec<(usize, usize, usize)>,
+}
+
+fn join_continuations(lines: &[(String, usize, usize)]) -> Vec<Logical> {
     let mut joined = Vec::new();
-    let mut pending: Option<(String, usize, usize)> = None;
+    let mut pending: Option<Logical> = None;
     for (text, line, column) in lines {
-        let (mut current, first_line, first_column) =
-            pending.take().unwrap_or((String::new(), *line, *column));
+        let mut current = pending.take().unwrap_or(Logical {
+            text: String::new(),
+            segments: Vec::new(),
+        });
+        current.segments.push((current.text.len(), *line, *column));
         if let Some(head) = text.trim_end().strip_suffix('\\') {
-            current.push_str(head);
-            current.push(' ');
-            pending = Some((current, first_line, first_column));
+            current.text.push_str(head);
+            current.text.push(' ');
+            pending = Some(current);
         } else {
-            current.push_str(text);
-            joined.push((current, first_line, first_column));
+            current.text.push_str(text);
+            joined.push(current);
         }
     }
     joined.extend(pending);
     joined
 }
 
-/// The arguments after `install` of a pip install command, or `None` for other lines.
-fn install_arguments(command: &str) -> Option<Vec<String>> {
-    let text = command.trim_start();
-    let rest = ["%pip ", "%pip3 ", "!pip ", "!pip3 ", "%uv pip ", "!uv pip "]
-        .iter()
-        .find_map(|prefix| text.strip_prefix(prefix))
-        .or_else(|| {
-            // `!python -m pip`, `!python3 -m pip`, `!{sys.executable} -m pip`.
-            let bang = text.strip_prefix('!')?;
-            let (_, after) = bang.split_once(" -m pip ")?;
-            Some(after)
-        })?;
-    let rest = rest.trim_start().strip_prefix("install")?;
-    if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
-        return None;
-    }
-    // The shell ends the command at a comment or a command separator.
-    let end = [" #", "&&", "||", ";", " | "]
-        .iter()
-        .filter_map(|separator| rest.find(separator))
-        .min()
-        .unwrap_or(rest.len());
-    Some(shell_split(&rest[..end]))
+/// The shell command of a notebook line, with the byte offset it starts at: what follows
+/// `!`, or a `%pip`/`%conda`/`%mamba`/`%uv` line magic (which run that program), without
+/// a trailing `# comment`.
+fn shell_command(line: &str) -> Option<(usize, &str)> {
+    let text = line.trim_start();
+    let command = if let Some(rest) = text.strip_prefix('!') {
+        rest
+    } else {
+        let rest = text.strip_prefix('%')?;
+        let magic = rest.split_whitespace().next()?;
+        if !matches!(
+            magic,
+            "pip" | "pip3" | "conda" | "mamba" | "micromamba" | "uv"
+        ) {
+            return None;
+        }
+        rest
+    };
+    let end = command.find(" #").unwrap_or(command.len());
+    let trimmed = command[..end].trim_start();
+    let offset = line.len() - command.len() + (end - trimmed.len());
+    let trimmed = trimmed.trim_end();
+    (!trimmed.is_empty()).then_some((offset, trimmed))
 }
 
 /// Turns command-line arguments into requirements-file lines.
@@ -304,22 +395,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn install_commands_are_recognised() {
+    fn shell_commands_are_recognised() {
+        let command = |line| shell_command(line).map(|(_, command)| command);
         assert_eq!(
-            install_arguments("%pip install -U numpy").unwrap(),
-            ["-U", "numpy"]
+            command("%pip install -U numpy"),
+            Some("pip install -U numpy")
         );
         assert_eq!(
-            install_arguments("!python -m pip install x # c").unwrap(),
-            ["x"]
+            command("!python -m pip install x # c"),
+            Some("python -m pip install x")
         );
         assert_eq!(
-            install_arguments("!{sys.executable} -m pip install y && echo").unwrap(),
-            ["y"]
+            shell_command("  ! wget https://a/b"),
+            Some((4, "wget https://a/b"))
         );
-        assert!(install_arguments("!pip show azure-ai-ml").is_none());
-        assert!(install_arguments("%pip installer").is_none());
-        assert!(install_arguments("import pip").is_none());
+        assert_eq!(
+            command("%conda install -c x y"),
+            Some("conda install -c x y")
+        );
+        assert_eq!(command("%matplotlib inline"), None);
+        assert_eq!(command("import pip"), None);
+        assert_eq!(command("!"), None);
     }
 
     #[test]
