@@ -2,11 +2,13 @@
 //! reads every file a format claims, parses it, and follows `-r`/`-c` includes wherever
 //! they lead. This is the only stage that reads files; it never writes, never opens a
 //! socket and never runs project code. One unreadable file never stops a scan: it
-//! becomes a diagnostic.
+//! becomes a diagnostic. Files are read and parsed on every core; results are kept in
+//! walk order, so the output never depends on scheduling.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, bail};
 use ignore::WalkBuilder;
@@ -93,8 +95,9 @@ impl Walker<'_> {
             let format =
                 formats::format_for(Path::new(&name)).unwrap_or(&requirements_txt::RequirementsTxt);
             let display = format!("{}{name}", self.prefix);
-            self.load(format, &display, self.root.to_path_buf());
+            self.load_all(vec![(format, display, self.root.to_path_buf())]);
         } else {
+            let mut found: Vec<(&'static dyn Format, String, PathBuf)> = Vec::new();
             let walker = WalkBuilder::new(self.root)
                 .hidden(false)
                 .git_ignore(true)
@@ -125,9 +128,10 @@ impl Walker<'_> {
                 let relative = entry.path().strip_prefix(self.root).unwrap_or(entry.path());
                 if let Some(format) = formats::format_for(relative) {
                     let display = self.display(entry.path());
-                    self.load(format, &display, entry.path().to_path_buf());
+                    found.push((format, display, entry.path().to_path_buf()));
                 }
             }
+            self.load_all(found);
         }
         self.follow_includes();
         Ok(())
@@ -139,22 +143,36 @@ impl Walker<'_> {
         format!("{}{}", self.prefix, slash_path(relative))
     }
 
-    fn load(&mut self, format: &dyn Format, display: &str, path: PathBuf) {
-        if self.project.manifests.contains_key(display) {
-            return;
-        }
-        match read(&path, display) {
-            Loaded::Text(text) => {
-                let file = SourceFile::new(display, text);
-                let manifest = format.parse(&file, self.context);
-                if !manifest.includes.is_empty() {
-                    self.queue.push_back(display.to_string());
+    /// Reads and parses the files found, on every core, and records them in walk order so
+    /// that the result does not depend on which thread finished first.
+    fn load_all(&mut self, found: Vec<(&'static dyn Format, String, PathBuf)>) {
+        let found: Vec<_> = found
+            .into_iter()
+            .filter(|(_, display, _)| !self.project.manifests.contains_key(display))
+            .collect();
+        let context = self.context;
+        let parsed = parallel_map(&found, |(format, display, path)| {
+            match read(path, display) {
+                Loaded::Text(text) => {
+                    let file = SourceFile::new(display.as_str(), text);
+                    let manifest = format.parse(&file, context);
+                    Ok((file, manifest))
                 }
-                self.project.manifests.insert(display.to_string(), manifest);
-                self.project.files.insert(display.to_string(), file);
-                self.fs_paths.insert(display.to_string(), path);
+                Loaded::Skipped(diagnostic) => Err(diagnostic),
             }
-            Loaded::Skipped(diagnostic) => self.project.diagnostics.push(diagnostic),
+        });
+        for ((_, display, path), result) in found.into_iter().zip(parsed) {
+            match result {
+                Ok((file, manifest)) => {
+                    if !manifest.includes.is_empty() {
+                        self.queue.push_back(display.clone());
+                    }
+                    self.project.manifests.insert(display.clone(), manifest);
+                    self.project.files.insert(display.clone(), file);
+                    self.fs_paths.insert(display, path);
+                }
+                Err(diagnostic) => self.project.diagnostics.push(diagnostic),
+            }
         }
     }
 
@@ -227,6 +245,49 @@ impl Walker<'_> {
             self.project.edges.insert(display, edges);
         }
     }
+}
+
+/// Maps `work` over `items` on up to one thread per core, keeping the items' order. Small
+/// inputs stay on the calling thread: spawning costs more than it saves.
+fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    const SERIAL_BELOW: usize = 32;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(items.len().div_ceil(SERIAL_BELOW));
+    if threads <= 1 {
+        return items.iter().map(&work).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(index) else {
+                            break;
+                        };
+                        done.push((index, work(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            match worker.join() {
+                Ok(done) => {
+                    for (index, result) in done {
+                        results[index] = Some(result);
+                    }
+                }
+                // A parser that panics is a bug: surface it as the serial code would.
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        }
+    });
+    results.into_iter().flatten().collect()
 }
 
 /// Reads a file as text: too large or binary files are skipped, invalid UTF-8 is
