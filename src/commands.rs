@@ -6,12 +6,16 @@ pub(crate) mod generate;
 pub(crate) mod scan;
 
 use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use anyhow::Context;
 
 use crate::cli::ScanInput;
-use crate::discover::{self, ScanOptions};
+use crate::discover::{self, Progress, ScanOptions};
 use crate::knowledge::Knowledge;
 use crate::resolve::{self, Resolution};
 
@@ -28,11 +32,85 @@ pub(crate) fn run_scan(input: &ScanInput) -> anyhow::Result<Resolution> {
     } else {
         input.paths.clone()
     };
+    let progress = Arc::new(Progress::default());
     let options = ScanOptions {
         env: input
             .env
             .then(|| std::env::vars().collect::<BTreeMap<String, String>>()),
+        progress: Some(Arc::clone(&progress)),
     };
-    let project = discover::discover(&paths, &options)?;
-    Ok(resolve::resolve(&project, &knowledge))
+    let indicator = ProgressIndicator::start(progress);
+    let project = discover::discover(&paths, &options);
+    indicator.stop();
+    Ok(resolve::resolve(&project?, &knowledge))
+}
+
+/// A progress line on standard error for scans of large trees: it appears only after a
+/// second, only when standard error is a terminal (never in CI logs or pipes), and is
+/// erased when the scan ends, so output is unchanged.
+struct ProgressIndicator {
+    done: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressIndicator {
+    const DELAY: Duration = Duration::from_secs(1);
+    const PERIOD: Duration = Duration::from_millis(100);
+
+    fn start(progress: Arc<Progress>) -> Self {
+        let done = Arc::new((Mutex::new(false), Condvar::new()));
+        if !std::io::stderr().is_terminal() {
+            return Self { done, thread: None };
+        }
+        // Tests shorten the delay to see the indicator without a slow scan.
+        let delay = std::env::var("PKGALLOW_PROGRESS_DELAY_MS")
+            .ok()
+            .and_then(|millis| millis.parse().ok())
+            .map_or(Self::DELAY, Duration::from_millis);
+        let signal = Arc::clone(&done);
+        let thread = std::thread::spawn(move || {
+            let (lock, condvar) = &*signal;
+            let mut wait = delay;
+            let mut shown = false;
+            loop {
+                let Ok(guard) = lock.lock() else { return };
+                let Ok((finished, _)) = condvar.wait_timeout_while(guard, wait, |done| !*done)
+                else {
+                    return;
+                };
+                let mut stderr = std::io::stderr().lock();
+                if *finished {
+                    if shown {
+                        // Erase the line so that what follows starts clean.
+                        let _ = write!(stderr, "\r\x1b[2K");
+                    }
+                    return;
+                }
+                let walked = progress.walked.load(Ordering::Relaxed);
+                let parsed = progress.parsed.load(Ordering::Relaxed);
+                let _ = write!(
+                    stderr,
+                    "\r\x1b[2Kscanning: {walked} entries walked, {parsed} dependency files read"
+                );
+                let _ = stderr.flush();
+                shown = true;
+                wait = Self::PERIOD;
+            }
+        });
+        Self {
+            done,
+            thread: Some(thread),
+        }
+    }
+
+    fn stop(mut self) {
+        let (lock, condvar) = &*self.done;
+        if let Ok(mut finished) = lock.lock() {
+            *finished = true;
+        }
+        condvar.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }

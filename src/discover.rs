@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, bail};
@@ -26,6 +27,17 @@ pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 pub struct ScanOptions {
     /// The environment, only when the user passed `--env`.
     pub env: Option<BTreeMap<String, String>>,
+    /// Counters a caller may watch to show progress; discovery only increments them.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// How far a scan has got, for a progress indicator.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Directory entries walked.
+    pub walked: AtomicUsize,
+    /// Files read and parsed.
+    pub parsed: AtomicUsize,
 }
 
 /// A file read from disk, or why it was not.
@@ -64,6 +76,7 @@ pub fn discover(roots: &[PathBuf], options: &ScanOptions) -> anyhow::Result<Proj
             root,
             prefix: &prefix,
             context: &context,
+            progress: options.progress.as_deref(),
             project: &mut project,
             fs_paths: BTreeMap::new(),
             queue: VecDeque::new(),
@@ -77,6 +90,7 @@ struct Walker<'a> {
     root: &'a Path,
     prefix: &'a str,
     context: &'a ParseContext,
+    progress: Option<&'a Progress>,
     project: &'a mut Project,
     /// Display path → path on disk, for resolving includes.
     fs_paths: BTreeMap<String, PathBuf>,
@@ -122,6 +136,9 @@ impl Walker<'_> {
                         continue;
                     }
                 };
+                if let Some(progress) = self.progress {
+                    progress.walked.fetch_add(1, Ordering::Relaxed);
+                }
                 if !entry.file_type().is_some_and(|kind| kind.is_file()) {
                     continue;
                 }
@@ -151,7 +168,11 @@ impl Walker<'_> {
             .filter(|(_, display, _)| !self.project.manifests.contains_key(display))
             .collect();
         let context = self.context;
+        let progress = self.progress;
         let parsed = parallel_map(&found, |(format, display, path)| {
+            if let Some(progress) = progress {
+                progress.parsed.fetch_add(1, Ordering::Relaxed);
+            }
             match read(path, display) {
                 Loaded::Text(text) => {
                     let file = SourceFile::new(display.as_str(), text);

@@ -74,3 +74,51 @@ fn missing_paths_are_usage_errors() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).starts_with("error: "));
 }
+
+/// The progress line appears on a terminal once the scan outlasts the delay, and is erased
+/// before the results; without a terminal (pipes, CI logs) it never appears.
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let tree = tempfile::tempdir().unwrap();
+    for index in 0..2000 {
+        let directory = tree.path().join(format!("service-{}", index / 100));
+        std::fs::create_dir_all(&directory).unwrap();
+        std::fs::write(
+            directory.join(format!("requirements-{index}.txt")),
+            "numpy==2.0\n--extra-index-url https://download.pytorch.org/whl/cpu\n",
+        )
+        .unwrap();
+    }
+    let command = format!(
+        "{} scan {}",
+        support::binary().display(),
+        tree.path().display()
+    );
+    // `script` runs the command on a pseudo-terminal and copies what it writes.
+    let on_terminal = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("PKGALLOW_PROGRESS_DELAY_MS", "0")
+        .output()
+        .unwrap();
+    assert!(on_terminal.status.success());
+    let shown = String::from_utf8_lossy(&on_terminal.stdout);
+    assert!(
+        shown.contains("scanning: "),
+        "no progress line in {shown:.300}"
+    );
+    assert!(
+        shown.contains("dependency files read\r\x1b[2K"),
+        "progress line not erased"
+    );
+    assert!(shown.contains("download.pytorch.org"));
+
+    let piped = std::process::Command::new(support::binary())
+        .args(["scan"])
+        .arg(tree.path())
+        .env("PKGALLOW_PROGRESS_DELAY_MS", "0")
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("scanning"));
+    assert!(!String::from_utf8_lossy(&piped.stdout).contains("scanning"));
+}
