@@ -13,9 +13,11 @@
 //!    `src/discover.rs`: the floor a scan cannot beat.
 //! 4. Generates a 10 MB requirements file and times `requirements_txt::parse` in-process,
 //!    and the CLI scan of a directory holding only that file.
+//! 5. Generates a 100,000-package `package-lock.json` (about 35 MB) and scans it.
+//! 6. Scans the azureml-examples corpus in `../shared/corpus` when it is there.
 //!
 //! Prints a table of results with the targets (tree scan under 1 s and 100 MiB, 10 MB
-//! parse under 100 ms). The JSON output of the tree scan is also checked to be
+//! parse under 100 ms, lockfile under 1 s and 300 MiB, corpus under 50 ms). The JSON output of the tree scan is also checked to be
 //! byte-identical across runs. Of the 50,000 files, the 4,000 under `__pycache__/` are
 //! ignored through the tree's `.gitignore`, as they would be in a real repository.
 //!
@@ -53,6 +55,10 @@ const WALK_RUNS: usize = 5;
 const TARGET_TREE_WALL: Duration = Duration::from_secs(1);
 const TARGET_TREE_RSS_KIB: u64 = 100 * 1024;
 const TARGET_BIG_PARSE: Duration = Duration::from_millis(100);
+const LOCK_PACKAGES: usize = 100_000;
+const TARGET_LOCK_WALL: Duration = Duration::from_secs(1);
+const TARGET_LOCK_RSS_KIB: u64 = 300 * 1024;
+const TARGET_CORPUS_WALL: Duration = Duration::from_millis(50);
 
 /// The argument that makes this binary measure one child instead of benchmarking.
 const MEASURE: &str = "--measure-child";
@@ -317,6 +323,49 @@ fn bench() {
         target: String::new(),
         met: None,
     });
+
+    // 5. A 100,000-package npm lockfile through the CLI.
+    let lock_dir = inputs.join("npm-lock");
+    std::fs::create_dir_all(&lock_dir).expect("the lockfile directory can be created");
+    let lock = generate_package_lock(LOCK_PACKAGES);
+    std::fs::write(lock_dir.join("package-lock.json"), &lock).expect("the lockfile can be written");
+    let lock_arg = lock_dir.to_str().expect("the temporary path is UTF-8");
+    let runs = cli_runs(&binary, &["scan", lock_arg, "--format", "json"]);
+    let wall = median(runs.iter().map(|run| run.wall).collect());
+    let rss = runs.iter().map(|run| run.max_rss_kib).max().unwrap_or(0);
+    rows.push(Row {
+        name: format!(
+            "scan {LOCK_PACKAGES}-package package-lock.json ({:.1} MB), CLI",
+            mb(lock.len())
+        ),
+        median: wall,
+        min: minimum(runs.iter().map(|run| run.wall)),
+        cpu: Some(median(runs.iter().map(|run| run.cpu).collect())),
+        rss_kib: Some(rss),
+        target: format!(
+            "< {} ms, < {} MiB",
+            TARGET_LOCK_WALL.as_millis(),
+            TARGET_LOCK_RSS_KIB / 1024
+        ),
+        met: Some(wall < TARGET_LOCK_WALL && rss < TARGET_LOCK_RSS_KIB),
+    });
+
+    // 6. The azureml-examples corpus beside the repository, when it is there.
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/azureml-examples");
+    if corpus.is_dir() {
+        let corpus_arg = corpus.to_str().expect("the corpus path is UTF-8");
+        let runs = cli_runs(&binary, &["scan", corpus_arg, "--format", "json"]);
+        let wall = median(runs.iter().map(|run| run.wall).collect());
+        rows.push(Row {
+            name: "scan azureml-examples corpus, CLI".to_string(),
+            median: wall,
+            min: minimum(runs.iter().map(|run| run.wall)),
+            cpu: Some(median(runs.iter().map(|run| run.cpu).collect())),
+            rss_kib: runs.iter().map(|run| run.max_rss_kib).max(),
+            target: format!("< {} ms", TARGET_CORPUS_WALL.as_millis()),
+            met: Some(wall < TARGET_CORPUS_WALL),
+        });
+    }
 
     println!();
     println!("{}", render(&rows));
@@ -746,6 +795,39 @@ fn requirements_file(rng: &mut Rng, lines: usize, includes: &[&str]) -> String {
 }
 
 /// The 10 MB file: a long pip-compile-like lock with every kind of line.
+/// An npm lockfile (v3) with `packages` nested packages, each with a `resolved` URL on
+/// the npm registry (a quarter of them scoped), an integrity hash and dependencies.
+fn generate_package_lock(packages: usize) -> String {
+    // The registry host is assembled from its reversed labels: the repository never
+    // writes it forward.
+    let registry = pkgallow::host::reverse("org.npmjs.registry");
+    let mut rng = Rng(0x5eed_1234);
+    let mut out = String::with_capacity(packages * 400);
+    out.push_str("{\n  \"name\": \"monorepo\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n  \"requires\": true,\n  \"packages\": {\n    \"\": {\n      \"name\": \"monorepo\",\n      \"version\": \"1.0.0\"\n    }");
+    for index in 0..packages {
+        let base = PACKAGES[rng.below(PACKAGES.len())].to_ascii_lowercase();
+        let name = if index % 4 == 0 {
+            format!("@scope{}/{base}-{index}", index % 7)
+        } else {
+            format!("{base}-{index}")
+        };
+        let tail = name.rsplit('/').next().unwrap_or(&name).to_string();
+        let version = format!("{}.{}.{}", rng.below(20), rng.below(30), rng.below(10));
+        let _ = write!(
+            out,
+            ",\n    \"node_modules/{name}\": {{\n      \"version\": \"{version}\",\n      \"resolved\": \"https://{registry}/{name}/-/{tail}-{version}.tgz\",\n      \"integrity\": \"sha512-{:016x}{:016x}{:016x}==\",\n      \"license\": \"MIT\",\n      \"dependencies\": {{\n        \"{}-{}\": \"^{}.0.0\"\n      }}\n    }}",
+            rng.next(),
+            rng.next(),
+            rng.next(),
+            PACKAGES[rng.below(PACKAGES.len())].to_ascii_lowercase(),
+            rng.below(packages),
+            rng.below(9) + 1,
+        );
+    }
+    out.push_str("\n  }\n}\n");
+    out
+}
+
 fn generate_big_requirements(bytes: usize) -> String {
     let mut rng = Rng(0x5eed_0000_0000_0010);
     let mut out = String::with_capacity(bytes + 4096);

@@ -19,8 +19,9 @@ use crate::formats::{self, Format, ParseContext, requirements_txt};
 use crate::resolve::{Edge, Project, environment_options};
 use crate::source::{Location, SourceFile};
 
-/// Files larger than this are skipped with a warning.
-pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+/// Files larger than this are skipped with a warning. Generous: a monorepo's npm
+/// lockfile of 100,000 packages is about 35 MB.
+pub const MAX_FILE_SIZE: u64 = 128 * 1024 * 1024;
 
 /// How to scan.
 #[derive(Clone, Debug, Default)]

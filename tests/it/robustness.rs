@@ -23,7 +23,7 @@ fn hostile_trees_give_warnings_not_failures() {
     )
     .unwrap();
     let big = std::fs::File::create(root.join("nested/requirements-huge.txt")).unwrap();
-    big.set_len(17 * 1024 * 1024).unwrap();
+    big.set_len(129 * 1024 * 1024).unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink("..", root.join("nested/loop")).unwrap();
 
