@@ -10,6 +10,7 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, bail};
 use ignore::WalkBuilder;
+use ignore::overrides::OverrideBuilder;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::{self, Format, ParseContext, requirements_txt};
@@ -24,6 +25,10 @@ pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 pub struct ScanOptions {
     /// The environment, only when the user passed `--env`.
     pub env: Option<BTreeMap<String, String>>,
+    /// Globs (gitignore syntax, relative to each root) the walk skips: the policy's
+    /// `exclude`. A skipped file that another file includes (`-r`) is still read, as
+    /// pip would read it.
+    pub exclude: Vec<String>,
 }
 
 /// A file read from disk, or why it was not.
@@ -61,6 +66,7 @@ pub fn discover(roots: &[PathBuf], options: &ScanOptions) -> anyhow::Result<Proj
         let mut walker = Walker {
             root,
             prefix: &prefix,
+            exclude: &options.exclude,
             context: &context,
             project: &mut project,
             fs_paths: BTreeMap::new(),
@@ -74,6 +80,7 @@ pub fn discover(roots: &[PathBuf], options: &ScanOptions) -> anyhow::Result<Proj
 struct Walker<'a> {
     root: &'a Path,
     prefix: &'a str,
+    exclude: &'a [String],
     context: &'a ParseContext,
     project: &'a mut Project,
     /// Display path → path on disk, for resolving includes.
@@ -95,7 +102,16 @@ impl Walker<'_> {
             let display = format!("{}{name}", self.prefix);
             self.load(format, &display, self.root.to_path_buf());
         } else {
+            let mut excluded = OverrideBuilder::new(self.root);
+            for glob in self.exclude {
+                // `!` makes an override glob an ignore rule rather than a whitelist.
+                excluded
+                    .add(&format!("!{glob}"))
+                    .with_context(|| format!("invalid exclude glob `{glob}`"))?;
+            }
+            let excluded = excluded.build().context("invalid exclude globs")?;
             let walker = WalkBuilder::new(self.root)
+                .overrides(excluded)
                 .hidden(false)
                 .git_ignore(true)
                 .git_exclude(true)
