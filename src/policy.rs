@@ -25,7 +25,7 @@ use thiserror::Error;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::host;
 use crate::knowledge::Knowledge;
-use crate::model::{Ecosystem, Endpoint, Evidence};
+use crate::model::{Ecosystem, Endpoint, Evidence, Kind};
 use crate::plan::{Cloud, Denied, MAX_RULE_PREFIX, NetworkMode, Wildcards};
 use crate::remote::{self, Remote};
 use crate::resolve::Resolution;
@@ -390,7 +390,7 @@ impl Policy {
                     port: mirror.remote.port,
                     scheme: mirror.remote.scheme.clone(),
                     ecosystem: endpoint.ecosystem,
-                    kind: endpoint.kind,
+                    kind: mirror_kind(mirror.ecosystem),
                     purpose: String::new(),
                     evidence: endpoint.evidence.clone(),
                     knowledge: None,
@@ -418,9 +418,9 @@ impl Policy {
                         .map(String::as_str)
                         .collect();
                     format!(
-                        "the organisation's {ecosystem} mirror {} ({}): all {ecosystem} {} traffic goes through it; it replaces {}",
-                        mirror.remote.display,
+                        "organisation mirror for {ecosystem} ({}) at {}: all {} goes through it; it replaces {}",
                         self.path().unwrap_or(FILE_NAME),
+                        mirror.remote.display,
                         traffic(mirror.ecosystem),
                         hosts.join(", ")
                     )
@@ -497,14 +497,24 @@ fn denied_need(
     diagnostic
 }
 
+/// What a mirror is to its clients: an index, a channel, a registry.
+fn mirror_kind(ecosystem: Ecosystem) -> Kind {
+    match ecosystem {
+        Ecosystem::Conda => Kind::Channel,
+        Ecosystem::Container => Kind::Registry,
+        Ecosystem::Os => Kind::OsPackages,
+        Ecosystem::Python | Ecosystem::Npm => Kind::Index,
+    }
+}
+
 /// What a mirror of an ecosystem carries, for its purpose sentence.
 fn traffic(ecosystem: Ecosystem) -> &'static str {
     match ecosystem {
-        Ecosystem::Python => "index",
-        Ecosystem::Conda => "channel",
-        Ecosystem::Npm => "registry",
-        Ecosystem::Container => "Docker Hub",
-        Ecosystem::Os => "package archive",
+        Ecosystem::Python => "Python index traffic",
+        Ecosystem::Conda => "conda channel traffic",
+        Ecosystem::Npm => "npm registry traffic",
+        Ecosystem::Container => "Docker Hub image traffic",
+        Ecosystem::Os => "operating-system package traffic",
     }
 }
 

@@ -15,7 +15,7 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<()> {
         .path
         .clone()
         .or_else(|| args.output.clone())
-        .unwrap_or_else(|| PathBuf::from("."));
+        .unwrap_or_else(|| PathBuf::from(FILE_NAME));
     if path.is_dir() {
         path = path.join(FILE_NAME);
     }

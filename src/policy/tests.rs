@@ -1,7 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
-use crate::model::Kind;
 use crate::plan::{PlanOptions, is_valid_rule_name};
 
 fn parse(text: &str) -> Result<Policy, PolicyError> {
