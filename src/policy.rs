@@ -202,9 +202,11 @@ impl Policy {
     /// name the file.
     pub fn parse(path: &str, text: &str) -> Result<Policy, PolicyError> {
         let file = SourceFile::new(path, text);
+        // Serde's messages quote the offending value, which may be a URL with
+        // credentials.
         let fail = |offset: usize, message: String| PolicyError {
             location: file.location(offset),
-            message,
+            message: crate::redact::text(&message),
         };
         let raw: RawPolicy = toml_edit::de::from_str(&file.text).map_err(|error| {
             let offset = error.span().map_or(0, |span| span.start);

@@ -132,6 +132,10 @@ fn credentials_in_a_mirror_url_are_never_shown() {
         "[[mirrors]]\necosystem = \"npm\"\nurl = \"ftp://bot:Hunter2Secret@npm.example.com\"\n",
     );
     assert!(!message.contains("Hunter2Secret"), "{message}");
+    // A value of the wrong type is quoted in the message.
+    let message = error("mirrors = \"https://bot:Hunter2Secret@npm.example.com\"\n");
+    assert!(message.contains("invalid type"), "{message}");
+    assert!(!message.contains("Hunter2Secret"), "{message}");
 }
 
 #[test]
