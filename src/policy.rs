@@ -34,14 +34,34 @@ use crate::source::{Location, SourceFile};
 /// The file looked for at the scan root.
 pub const FILE_NAME: &str = "pkgallow.toml";
 
-/// Ecosystems a mirror can stand for: those whose public hosts the knowledge base marks
-/// `replaced-by-mirror`.
-pub const MIRROR_ECOSYSTEMS: [Ecosystem; 4] = [
-    Ecosystem::Python,
-    Ecosystem::Conda,
-    Ecosystem::Npm,
-    Ecosystem::Container,
+/// Ecosystems a mirror can stand for (those whose public hosts the knowledge base marks
+/// `replaced-by-mirror`), with what the mirror is to its clients and what it carries,
+/// for its purpose sentence.
+const MIRRORABLE: [(Ecosystem, Kind, &str); 4] = [
+    (Ecosystem::Python, Kind::Index, "Python index traffic"),
+    (Ecosystem::Conda, Kind::Channel, "conda channel traffic"),
+    (Ecosystem::Npm, Kind::Index, "npm registry traffic"),
+    (
+        Ecosystem::Container,
+        Kind::Registry,
+        "Docker Hub image traffic",
+    ),
 ];
+
+/// The ecosystems a `[[mirrors]]` entry may name.
+pub fn mirror_ecosystems() -> impl Iterator<Item = Ecosystem> {
+    MIRRORABLE.iter().map(|(ecosystem, _, _)| *ecosystem)
+}
+
+/// The kind and traffic of a mirror of `ecosystem` (one of [`mirror_ecosystems`]).
+fn mirror_role(ecosystem: Ecosystem) -> (Kind, &'static str) {
+    MIRRORABLE
+        .iter()
+        .find(|(mirrorable, _, _)| *mirrorable == ecosystem)
+        .map_or((Kind::Index, "index traffic"), |(_, kind, traffic)| {
+            (*kind, *traffic)
+        })
+}
 
 /// What `pkgallow init` writes. A test keeps it loading cleanly, with and without its
 /// commented examples.
@@ -236,11 +256,9 @@ impl Policy {
         }
         for mirror in &raw.mirrors {
             let name = mirror.ecosystem.get_ref();
-            let Some(ecosystem) = MIRROR_ECOSYSTEMS
-                .into_iter()
-                .find(|ecosystem| ecosystem.as_str() == name)
+            let Some(ecosystem) = mirror_ecosystems().find(|ecosystem| ecosystem.as_str() == name)
             else {
-                let known: Vec<&str> = MIRROR_ECOSYSTEMS.iter().map(|e| e.as_str()).collect();
+                let known: Vec<&str> = mirror_ecosystems().map(Ecosystem::as_str).collect();
                 return Err(fail(
                     mirror.ecosystem.span().start,
                     format!(
@@ -392,7 +410,7 @@ impl Policy {
                     port: mirror.remote.port,
                     scheme: mirror.remote.scheme.clone(),
                     ecosystem: endpoint.ecosystem,
-                    kind: mirror_kind(mirror.ecosystem),
+                    kind: mirror_role(mirror.ecosystem).0,
                     purpose: String::new(),
                     evidence: endpoint.evidence.clone(),
                     knowledge: None,
@@ -423,7 +441,7 @@ impl Policy {
                         "organisation mirror for {ecosystem} ({}) at {}: all {} goes through it; it replaces {}",
                         self.path().unwrap_or(FILE_NAME),
                         mirror.remote.display,
-                        traffic(mirror.ecosystem),
+                        mirror_role(mirror.ecosystem).1,
                         hosts.join(", ")
                     )
                 })
@@ -497,27 +515,6 @@ fn denied_need(
         .and_then(|file| file.line_text(evidence.line))
         .map(crate::redact::text);
     diagnostic
-}
-
-/// What a mirror is to its clients: an index, a channel, a registry.
-fn mirror_kind(ecosystem: Ecosystem) -> Kind {
-    match ecosystem {
-        Ecosystem::Conda => Kind::Channel,
-        Ecosystem::Container => Kind::Registry,
-        Ecosystem::Os => Kind::OsPackages,
-        Ecosystem::Python | Ecosystem::Npm => Kind::Index,
-    }
-}
-
-/// What a mirror of an ecosystem carries, for its purpose sentence.
-fn traffic(ecosystem: Ecosystem) -> &'static str {
-    match ecosystem {
-        Ecosystem::Python => "Python index traffic",
-        Ecosystem::Conda => "conda channel traffic",
-        Ecosystem::Npm => "npm registry traffic",
-        Ecosystem::Container => "Docker Hub image traffic",
-        Ecosystem::Os => "operating-system package traffic",
-    }
 }
 
 type Key = (Ecosystem, String, u16);

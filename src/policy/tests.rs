@@ -226,7 +226,16 @@ fn a_mirror_replaces_the_public_hosts_and_keeps_the_evidence() {
 #[test]
 fn every_mirror_ecosystem_has_public_hosts_to_replace() {
     let knowledge = Knowledge::embedded().unwrap();
-    for ecosystem in MIRROR_ECOSYSTEMS {
+    for entry in knowledge.endpoints() {
+        if let Some(ecosystem) = entry.replaced_by_mirror {
+            assert!(
+                mirror_ecosystems().any(|mirrorable| mirrorable == ecosystem),
+                "{}: no mirror can name {ecosystem:?}",
+                entry.id
+            );
+        }
+    }
+    for ecosystem in mirror_ecosystems() {
         assert!(
             !public_hosts(&knowledge, ecosystem).is_empty(),
             "{ecosystem:?}"
