@@ -223,6 +223,34 @@ fn a_mirror_replaces_the_public_hosts_and_keeps_the_evidence() {
     assert!(!mirror.purpose.contains("Tok3nValue"), "{}", mirror.purpose);
 }
 
+/// A project that already names the mirror, beside one that needs the public index: one
+/// endpoint, both needs as evidence, the mirror's sentence.
+#[test]
+fn a_mirror_the_project_already_names_merges_with_what_it_replaces() {
+    let knowledge = Knowledge::embedded().unwrap();
+    let public = public_hosts(&knowledge, Ecosystem::Python);
+    let policy = parse(
+        "[[mirrors]]\necosystem = \"python\"\nurl = \"https://artifactory.example.com/api/pypi/pypi-remote/simple\"\n",
+    )
+    .unwrap();
+    let mut resolution = Resolution {
+        endpoints: vec![
+            endpoint("artifactory.example.com", Ecosystem::Python, Kind::Index, 1),
+            endpoint(&public[0], Ecosystem::Python, Kind::Index, 2),
+        ],
+        diagnostics: Vec::new(),
+    };
+    policy.apply(&mut resolution, &knowledge, &BTreeMap::new());
+    assert_eq!(resolution.endpoints.len(), 1);
+    let mirror = &resolution.endpoints[0];
+    assert_eq!(mirror.evidence.len(), 2);
+    assert!(
+        mirror.purpose.starts_with("organisation mirror for python"),
+        "{}",
+        mirror.purpose
+    );
+}
+
 #[test]
 fn every_mirror_ecosystem_has_public_hosts_to_replace() {
     let knowledge = Knowledge::embedded().unwrap();
