@@ -22,6 +22,24 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List every supported file format, its files and what is read from them.
     Formats(FormatsArgs),
+    /// Write a commented starter policy file, `pkgallow.toml`.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write: a file, or a directory to write `pkgallow.toml` in (default: the
+    /// current directory).
+    #[arg(value_name = "PATH", conflicts_with = "output")]
+    pub path: Option<PathBuf>,
+
+    /// The same as PATH.
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +64,11 @@ pub struct ScanInput {
     /// Add a knowledge file in the same TOML format as the built-in knowledge base.
     #[arg(long, value_name = "FILE")]
     pub knowledge: Vec<PathBuf>,
+
+    /// The organisation's policy file (deny, expect, mirrors, rule prefix, excludes,
+    /// generate defaults); default: `pkgallow.toml` in the scanned directory, if any.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -87,22 +110,24 @@ pub struct GenerateArgs {
 
     /// Where the rules are enforced: the workspace's managed network, your own VNet's
     /// Azure Firewall, or both (managed network for the workspace's compute, firewall for
-    /// attached compute).
-    #[arg(long, value_enum, default_value_t = Network::Managed)]
-    pub network: Network,
+    /// attached compute). Default: the policy file's `generate.network`, else managed.
+    #[arg(long, value_enum)]
+    pub network: Option<Network>,
 
     /// `exact`: one rule per host. `collapse`: hosts the knowledge base marks as one
     /// service share a wildcard rule (never over shared hosting; the apex keeps its own).
-    #[arg(long, value_enum, default_value_t = WildcardMode::Exact)]
-    pub wildcards: WildcardMode,
+    /// Default: the policy file's `generate.wildcards`, else exact.
+    #[arg(long, value_enum)]
+    pub wildcards: Option<WildcardMode>,
 
     /// Add the service tags and hosts Azure ML itself needs in a customer-managed VNet.
     #[arg(long)]
     pub include_azureml_core: bool,
 
-    /// The Azure cloud of `--include-azureml-core`.
-    #[arg(long, value_enum, default_value_t = CloudName::Public)]
-    pub cloud: CloudName,
+    /// The Azure cloud of `--include-azureml-core`. Default: the policy file's
+    /// `generate.cloud`, else public.
+    #[arg(long, value_enum)]
+    pub cloud: Option<CloudName>,
 
     /// Write to this file (atomically: a temporary file, then a rename); `-` is standard
     /// output, the default.

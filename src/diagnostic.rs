@@ -55,10 +55,14 @@ pub enum Code {
     RegisteredEnvironment,
     /// P312: OS packages are installed on a base image of unknown distribution.
     UnknownBaseImage,
+    /// P401: a needed host the organisation's policy denies.
+    DeniedHost,
+    /// P402: hosts the policy expects that the scan does not need.
+    ExpectedHostUnused,
 }
 
 impl Code {
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 24] = [
         Code::ReadError,
         Code::BinaryFile,
         Code::FileTooLarge,
@@ -81,6 +85,8 @@ impl Code {
         Code::IncludeTooDeep,
         Code::RegisteredEnvironment,
         Code::UnknownBaseImage,
+        Code::DeniedHost,
+        Code::ExpectedHostUnused,
     ];
 
     /// The stable code shown to users and in JSON.
@@ -108,6 +114,8 @@ impl Code {
             Code::IncludeTooDeep => "P310",
             Code::RegisteredEnvironment => "P311",
             Code::UnknownBaseImage => "P312",
+            Code::DeniedHost => "P401",
+            Code::ExpectedHostUnused => "P402",
         }
     }
 
@@ -136,6 +144,8 @@ impl Code {
             Code::IncludeTooDeep => "include-too-deep",
             Code::RegisteredEnvironment => "registered-environment",
             Code::UnknownBaseImage => "unknown-base-image",
+            Code::DeniedHost => "denied-host",
+            Code::ExpectedHostUnused => "expected-host-unused",
         }
     }
 }

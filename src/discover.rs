@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, bail};
 use ignore::WalkBuilder;
+use ignore::overrides::OverrideBuilder;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::{self, Format, ParseContext, requirements_txt};
@@ -28,6 +29,10 @@ pub const MAX_FILE_SIZE: u64 = 128 * 1024 * 1024;
 pub struct ScanOptions {
     /// The environment, only when the user passed `--env`.
     pub env: Option<BTreeMap<String, String>>,
+    /// Globs (gitignore syntax, relative to each root) the walk skips: the policy's
+    /// `exclude`. A skipped file that another file includes (`-r`) is still read, as
+    /// pip would read it.
+    pub exclude: Vec<String>,
     /// Counters a caller may watch to show progress; discovery only increments them.
     pub progress: Option<Arc<Progress>>,
 }
@@ -76,6 +81,7 @@ pub fn discover(roots: &[PathBuf], options: &ScanOptions) -> anyhow::Result<Proj
         let mut walker = Walker {
             root,
             prefix: &prefix,
+            exclude: &options.exclude,
             context: &context,
             progress: options.progress.as_deref(),
             project: &mut project,
@@ -90,6 +96,7 @@ pub fn discover(roots: &[PathBuf], options: &ScanOptions) -> anyhow::Result<Proj
 struct Walker<'a> {
     root: &'a Path,
     prefix: &'a str,
+    exclude: &'a [String],
     context: &'a ParseContext,
     progress: Option<&'a Progress>,
     project: &'a mut Project,
@@ -113,7 +120,16 @@ impl Walker<'_> {
             self.load_all(vec![(format, display, self.root.to_path_buf())]);
         } else {
             let mut found: Vec<(&'static dyn Format, String, PathBuf)> = Vec::new();
+            let mut excluded = OverrideBuilder::new(self.root);
+            for glob in self.exclude {
+                // `!` makes an override glob an ignore rule rather than a whitelist.
+                excluded
+                    .add(&format!("!{glob}"))
+                    .with_context(|| format!("invalid exclude glob `{glob}`"))?;
+            }
+            let excluded = excluded.build().context("invalid exclude globs")?;
             let walker = WalkBuilder::new(self.root)
+                .overrides(excluded)
                 .hidden(false)
                 .git_ignore(true)
                 .git_exclude(true)

@@ -109,5 +109,60 @@ pub(crate) fn write_not_rules(out: &mut String, plan: &Plan, marker: &str) {
     }
 }
 
+/// The comment block naming the hosts the organisation's policy denies (`deny` in
+/// `pkgallow.toml`), with the evidence of each need, in a language whose line comments
+/// start with `marker`. Every target with comments writes it, so that whoever deploys
+/// the file sees what was left out on purpose.
+pub(crate) fn write_denied(out: &mut String, plan: &Plan, marker: &str) {
+    use std::fmt::Write as _;
+    if !plan.denied.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{marker} Denied by the organisation's policy: needed, but no rule here allows them."
+        );
+    }
+    for denied in &plan.denied {
+        let _ = writeln!(
+            out,
+            "{marker} {} (denied by `{}`)",
+            crate::report::one_line(&denied.host),
+            crate::report::one_line(&denied.pattern)
+        );
+        let _ = writeln!(
+            out,
+            "{marker}   evidence: {}",
+            crate::report::one_line(&crate::report::evidence_list(
+                &denied.evidence,
+                EVIDENCE_SHOWN
+            ))
+        );
+    }
+}
+
+/// A denied host in an ARM template's `metadata.deniedByPolicy` (JSON has no comments).
+#[derive(serde::Serialize)]
+pub(crate) struct DeniedHost {
+    host: String,
+    #[serde(rename = "deniedBy")]
+    denied_by: String,
+    evidence: String,
+}
+
+/// The hosts the organisation's policy denies, for an ARM template's metadata.
+pub(crate) fn denied_metadata(plan: &Plan) -> Vec<DeniedHost> {
+    let literal = vnet::arm_literal;
+    plan.denied
+        .iter()
+        .map(|denied| DeniedHost {
+            host: literal(&crate::report::one_line(&denied.host)),
+            denied_by: literal(&crate::report::one_line(&denied.pattern)),
+            evidence: literal(&crate::report::one_line(&crate::report::evidence_list(
+                &denied.evidence,
+                EVIDENCE_SHOWN,
+            ))),
+        })
+        .collect()
+}
+
 /// Default workspace name when none is given; deliberately obvious.
 pub(crate) const PLACEHOLDER_WORKSPACE: &str = "my-workspace";

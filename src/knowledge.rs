@@ -96,6 +96,11 @@ pub struct EndpointEntry {
     /// shared-hosting domain.
     #[serde(default)]
     pub service_domain: Option<String>,
+    /// The ecosystem whose organisation mirror (a policy's `[[mirrors]]`, see
+    /// [`crate::policy`]) replaces this public host: the default index, the host serving
+    /// its files, their aliases.
+    #[serde(default)]
+    pub replaced_by_mirror: Option<Ecosystem>,
 }
 
 /// Extra endpoints needed for URLs on a host whose path contains a string.

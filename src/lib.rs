@@ -18,6 +18,7 @@ pub mod host;
 pub mod knowledge;
 pub mod model;
 pub mod plan;
+pub mod policy;
 pub mod redact;
 pub mod remote;
 pub mod report;
@@ -36,5 +37,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => commands::scan::run(args).map(|()| ExitCode::SUCCESS),
         Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),
         Command::Formats(args) => commands::formats::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Init(args) => commands::init::run(args).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -68,6 +68,43 @@ pub struct PlanOptions {
     pub cloud: Cloud,
     pub workspace_name: Option<String>,
     pub resource_group: Option<String>,
+    /// Prepended to every workspace outbound rule name (FQDN and private-endpoint
+    /// rules), from the organisation's policy; at most [`MAX_RULE_PREFIX`] characters of
+    /// `[a-zA-Z0-9_-]`, starting with a letter or digit.
+    pub rule_prefix: Option<String>,
+}
+
+/// The longest rule-name prefix: it leaves 17 characters, room for a hashed name.
+pub const MAX_RULE_PREFIX: usize = 16;
+
+impl PlanOptions {
+    /// The rule name of a host under this plan's prefix: the prefix, then the host's
+    /// name shortened to fit, so the whole name still matches Azure's pattern. Names
+    /// stay unique because the unprefixed names are.
+    pub fn rule_name(&self, host: &str) -> String {
+        match self
+            .rule_prefix
+            .as_deref()
+            .filter(|prefix| !prefix.is_empty())
+        {
+            Some(prefix) => format!(
+                "{prefix}{}",
+                rule_name_within(host, MAX_RULE_NAME - prefix.len().min(MAX_RULE_PREFIX))
+            ),
+            None => rule_name(host),
+        }
+    }
+}
+
+/// A needed host the organisation's policy denies (`deny` in `pkgallow.toml`): it is in
+/// no rule of any target, and the targets with comments say so with the evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Denied {
+    pub host: String,
+    /// The `deny` entry that matched, as written.
+    pub pattern: String,
+    pub ports: BTreeSet<u16>,
+    pub evidence: BTreeSet<Evidence>,
 }
 
 /// One outbound FQDN rule.
@@ -173,6 +210,8 @@ pub struct Plan {
     /// Customer-managed VNet: what Azure ML itself needs in `options.cloud`, only with
     /// `options.include_azureml_core`.
     pub core: Vec<crate::azureml_core::Requirement>,
+    /// Needed hosts the organisation's policy keeps out of every rule.
+    pub denied: Vec<Denied>,
     pub options: PlanOptions,
 }
 
@@ -222,7 +261,9 @@ pub fn build(endpoints: &[Endpoint], options: PlanOptions) -> Plan {
             private_endpoint_target(host)
         {
             plan.private_endpoints.push(PrivateEndpoint {
-                name: rule_name(&format!("pe.{resource_name}.{subresource_target}")),
+                name: plan
+                    .options
+                    .rule_name(&format!("pe.{resource_name}.{subresource_target}")),
                 host: host.to_string(),
                 resource_type,
                 resource_name,
@@ -256,7 +297,7 @@ pub fn build(endpoints: &[Endpoint], options: PlanOptions) -> Plan {
             continue;
         }
         plan.rules.push(Rule {
-            name: rule_name(host),
+            name: plan.options.rule_name(host),
             destination: host.to_string(),
             ports: web.iter().map(|e| e.port).collect(),
             purposes: web.iter().map(|e| e.purpose.clone()).collect(),
@@ -268,7 +309,7 @@ pub fn build(endpoints: &[Endpoint], options: PlanOptions) -> Plan {
             .iter()
             .filter_map(|e| Some((e.host.as_str(), e.service_domain.as_deref()?)))
             .collect();
-        plan.rules = collapse(std::mem::take(&mut plan.rules), &domains);
+        plan.rules = collapse(std::mem::take(&mut plan.rules), &domains, &plan.options);
     }
     // Two flows can share a host and port (https and http on 443 is nonsense, but
     // keep the plan a set).
@@ -285,7 +326,7 @@ pub fn build(endpoints: &[Endpoint], options: PlanOptions) -> Plan {
 /// `--wildcards collapse`: rules for two or more hosts the knowledge base marks as one
 /// service (`service-domain`) become one `*.domain` rule. The apex is never folded in: a
 /// wildcard does not cover it in Azure Firewall, so it keeps its own rule.
-fn collapse(rules: Vec<Rule>, domains: &BTreeMap<&str, &str>) -> Vec<Rule> {
+fn collapse(rules: Vec<Rule>, domains: &BTreeMap<&str, &str>, options: &PlanOptions) -> Vec<Rule> {
     let mut groups: BTreeMap<&str, Vec<Rule>> = BTreeMap::new();
     let mut kept = Vec::new();
     for rule in rules {
@@ -302,7 +343,7 @@ fn collapse(rules: Vec<Rule>, domains: &BTreeMap<&str, &str>) -> Vec<Rule> {
             continue;
         }
         let mut merged = Rule {
-            name: rule_name(wildcard),
+            name: options.rule_name(wildcard),
             destination: wildcard.to_string(),
             ports: BTreeSet::new(),
             purposes: BTreeSet::new(),
@@ -401,9 +442,18 @@ pub fn private_endpoint_target(host: &str) -> Option<(&'static str, String, &'st
         })
 }
 
+/// The longest name Azure accepts for a workspace outbound rule.
+const MAX_RULE_NAME: usize = 33;
+
 /// The stable Azure rule name of a host.
 pub fn rule_name(host: &str) -> String {
-    const MAX: usize = 33;
+    rule_name_within(host, MAX_RULE_NAME)
+}
+
+/// The rule name of a host in at most `max` characters (at least 10: a hashed name is
+/// one character, `_` and eight hex digits).
+fn rule_name_within(host: &str, max: usize) -> String {
+    let max = max.max(10);
     let readable: String = host
         .trim_start_matches("*.")
         .chars()
@@ -422,14 +472,14 @@ pub fn rule_name(host: &str) -> String {
         || host.starts_with("*.")
         || !host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.');
     if !ambiguous
-        && plain.len() <= MAX
+        && plain.len() <= max
         && plain.len() >= 3
         && plain.starts_with(|c: char| c.is_ascii_alphanumeric())
     {
         return plain;
     }
     let hash = format!("{:08x}", fnv1a(host.as_bytes()) >> 32);
-    let keep = MAX - hash.len() - 1;
+    let keep = max - hash.len() - 1;
     let mut head: String = plain.chars().take(keep).collect();
     while head.ends_with('-') {
         head.pop();

@@ -53,27 +53,50 @@ pub(crate) fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         )),
         None => None,
     };
-    let resolution = super::run_scan(&args.input)?;
+    let scanned = super::run_scan(&args.input)?;
+    let resolution = &scanned.resolution;
+    // Flags win over the policy file's `[generate]` defaults.
+    let defaults = &scanned.policy.generate;
     let options = PlanOptions {
-        network: match args.network {
-            Network::Managed => NetworkMode::Managed,
-            Network::CustomerManaged => NetworkMode::CustomerManaged,
-            Network::Hybrid => NetworkMode::Hybrid,
-        },
-        wildcards: match args.wildcards {
-            WildcardMode::Exact => Wildcards::Exact,
-            WildcardMode::Collapse => Wildcards::Collapse,
-        },
+        network: args
+            .network
+            .map(|network| match network {
+                Network::Managed => NetworkMode::Managed,
+                Network::CustomerManaged => NetworkMode::CustomerManaged,
+                Network::Hybrid => NetworkMode::Hybrid,
+            })
+            .or(defaults.network)
+            .unwrap_or_default(),
+        wildcards: args
+            .wildcards
+            .map(|wildcards| match wildcards {
+                WildcardMode::Exact => Wildcards::Exact,
+                WildcardMode::Collapse => Wildcards::Collapse,
+            })
+            .or(defaults.wildcards)
+            .unwrap_or_default(),
         include_azureml_core: args.include_azureml_core,
-        cloud: match args.cloud {
-            CloudName::Public => Cloud::Public,
-            CloudName::China => Cloud::China,
-            CloudName::Usgov => Cloud::UsGov,
-        },
-        workspace_name: args.workspace_name.clone(),
-        resource_group: args.resource_group.clone(),
+        cloud: args
+            .cloud
+            .map(|cloud| match cloud {
+                CloudName::Public => Cloud::Public,
+                CloudName::China => Cloud::China,
+                CloudName::Usgov => Cloud::UsGov,
+            })
+            .or(defaults.cloud)
+            .unwrap_or_default(),
+        workspace_name: args
+            .workspace_name
+            .clone()
+            .or_else(|| defaults.workspace_name.clone()),
+        resource_group: args
+            .resource_group
+            .clone()
+            .or_else(|| defaults.resource_group.clone()),
+        rule_prefix: scanned.policy.rule_prefix.clone(),
     };
-    let plan = plan::build(&resolution.endpoints, options);
+    let mut plan = plan::build(&resolution.endpoints, options);
+    plan.denied.clone_from(&scanned.denied);
     let emitter = emit::emitter(args.target.name()).context("no emitter for this target")?;
     let (text, merge_report) = match &workspace {
         Some((path, workspace)) => {

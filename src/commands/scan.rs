@@ -7,7 +7,7 @@ use crate::cli::{ScanArgs, ScanFormat};
 use crate::report;
 
 pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<()> {
-    let resolution = super::run_scan(&args.input)?;
+    let resolution = super::run_scan(&args.input)?.resolution;
     let text = match args.format {
         ScanFormat::Table => report::table::render(&resolution),
         ScanFormat::Json => report::json::render(&resolution),

@@ -75,6 +75,8 @@ struct TemplateMetadata {
     description: String,
     #[serde(rename = "notRules", skip_serializing_if = "Vec::is_empty")]
     not_rules: Vec<NotRule>,
+    #[serde(rename = "deniedByPolicy", skip_serializing_if = "Vec::is_empty")]
+    denied_by_policy: Vec<crate::emit::DeniedHost>,
 }
 
 /// A host no rule here can serve, and why.
@@ -223,6 +225,7 @@ fn template(plan: &Plan) -> Template {
                     .map_or_else(String::new, |note| format!("{note} "))
             ),
             not_rules,
+            denied_by_policy: crate::emit::denied_metadata(plan),
         },
         parameters,
         resources,

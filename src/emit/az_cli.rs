@@ -106,6 +106,7 @@ impl Emitter for AzCli {
                 one_line(&evidence_list(&skipped.evidence, EVIDENCE_SHOWN))
             );
         }
+        crate::emit::write_denied(&mut out, plan, "#");
         out
     }
 }

@@ -113,6 +113,7 @@ impl Emitter for AzuremlYaml {
                 one_line(&evidence_list(&skipped.evidence, EVIDENCE_SHOWN))
             );
         }
+        crate::emit::write_denied(&mut out, plan, "#");
         out
     }
 }

@@ -139,6 +139,7 @@ impl Emitter for Bicep {
             previous = Some(symbol);
         }
         crate::emit::write_not_rules(&mut out, plan, "//");
+        crate::emit::write_denied(&mut out, plan, "//");
         out
     }
 }

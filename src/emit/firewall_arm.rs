@@ -64,6 +64,8 @@ struct Metadata {
     description: String,
     #[serde(rename = "notRules", skip_serializing_if = "Vec::is_empty")]
     not_rules: Vec<NotRule>,
+    #[serde(rename = "deniedByPolicy", skip_serializing_if = "Vec::is_empty")]
+    denied_by_policy: Vec<crate::emit::DeniedHost>,
 }
 
 #[derive(Serialize)]
@@ -262,6 +264,7 @@ fn template(plan: &Plan) -> Template {
                     provenance: arm_literal(&not_rule.about.provenance()),
                 })
                 .collect(),
+            denied_by_policy: crate::emit::denied_metadata(plan),
         },
         parameters,
         resources: vec![Resource {

@@ -77,6 +77,7 @@ impl Emitter for FirewallAzCli {
             let _ = writeln!(out, "#   {}", not_rule.about.description());
             let _ = writeln!(out, "#   {}", not_rule.about.provenance());
         }
+        crate::emit::write_denied(&mut out, plan, "#");
         out
     }
 }

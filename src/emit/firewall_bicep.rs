@@ -87,6 +87,7 @@ impl Emitter for FirewallBicep {
             let _ = writeln!(out, "//   {}", not_rule.about.description());
             let _ = writeln!(out, "//   {}", not_rule.about.provenance());
         }
+        crate::emit::write_denied(&mut out, plan, "//");
         out
     }
 }

@@ -64,6 +64,8 @@ struct Metadata {
     description: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hosts_for_the_firewall: Vec<Host>,
+    #[serde(rename = "deniedByPolicy", skip_serializing_if = "Vec::is_empty")]
+    denied_by_policy: Vec<crate::emit::DeniedHost>,
 }
 
 /// A host no NSG rule can express.
@@ -205,6 +207,7 @@ fn template(plan: &Plan) -> Template {
                     ))),
                 })
                 .collect(),
+            denied_by_policy: crate::emit::denied_metadata(plan),
         },
         parameters,
         resources,

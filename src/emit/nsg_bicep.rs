@@ -91,6 +91,7 @@ impl Emitter for NsgBicep {
             );
             let _ = writeln!(out, "//     {}", host.about.provenance());
         }
+        crate::emit::write_denied(&mut out, plan, "//");
         out
     }
 }

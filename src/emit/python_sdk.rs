@@ -110,6 +110,7 @@ impl Emitter for PythonSdk {
             out.push('\n');
         }
         crate::emit::write_not_rules(&mut out, plan, "#");
+        crate::emit::write_denied(&mut out, plan, "#");
         out.push_str(MAIN);
         out
     }

@@ -224,6 +224,7 @@ impl Emitter for Terraform {
             }
         }
         crate::emit::write_not_rules(&mut out, plan, "#");
+        crate::emit::write_denied(&mut out, plan, "#");
         out
     }
 }

@@ -20,6 +20,7 @@ use std::process::Command;
 
 use pkgallow::emit;
 use pkgallow::emit::azureml_yaml::merge::{Note, Workspace};
+use pkgallow::model::{Endpoint, Evidence};
 use pkgallow::plan;
 
 use crate::python::{Pip, Venv, describe, venv_python};
@@ -159,7 +160,7 @@ fn cases(root: &Path) -> Vec<Case> {
 
     let emitter = emit::emitter("azureml-yaml").expect("the azureml-yaml emitter exists");
     let mut cases = Vec::new();
-    let mut richest: Option<(String, plan::Plan)> = None;
+    let mut richest: Option<(String, plan::Plan, Vec<Endpoint>)> = None;
     for (label, dir) in projects {
         let (_temp, resolution) = scan_fixture(&dir);
         let workspace = format!("ws-{}", file_name(&dir));
@@ -179,13 +180,14 @@ fn cases(root: &Path) -> Vec<Case> {
         });
         if richest
             .as_ref()
-            .is_none_or(|(_, best)| plan.rules.len() > best.rules.len())
+            .is_none_or(|(_, best, _)| plan.rules.len() > best.rules.len())
         {
-            richest = Some((label, plan));
+            richest = Some((label, plan, resolution.endpoints));
         }
     }
 
-    let (label, mut plan) = richest.unwrap();
+    let (label, mut plan, endpoints) = richest.unwrap();
+    cases.push(policy_case(&label, &endpoints));
     let generated: Vec<(String, String)> = cases
         .iter()
         .map(|case| (case.label.clone(), case.yaml.clone()))
@@ -202,6 +204,48 @@ fn cases(root: &Path) -> Vec<Case> {
         });
     }
     cases
+}
+
+/// The organisation's policy file at its most demanding: the longest rule prefix
+/// (`rule-prefix` in `pkgallow.toml`), so every name is shortened to fit, and a denied
+/// host, whose note closes the file.
+fn policy_case(label: &str, endpoints: &[Endpoint]) -> Case {
+    let workspace = "ws-policy".to_string();
+    let mut plan = plan::build(
+        endpoints,
+        plan::PlanOptions {
+            workspace_name: Some(workspace.clone()),
+            rule_prefix: Some("corp-ml_team-01_".to_string()),
+            ..plan::PlanOptions::default()
+        },
+    );
+    assert_eq!(
+        plan.options.rule_prefix.as_ref().unwrap().len(),
+        plan::MAX_RULE_PREFIX
+    );
+    plan.denied.push(plan::Denied {
+        host: "gist.github.com".to_string(),
+        pattern: "*.github.com".to_string(),
+        ports: [443].into(),
+        evidence: [Evidence {
+            path: "requirements.txt".to_string(),
+            line: 7,
+        }]
+        .into(),
+    });
+    let emitter = emit::emitter("azureml-yaml").expect("the azureml-yaml emitter exists");
+    let yaml = emitter.render(&plan);
+    assert!(
+        yaml.contains("Denied by the organisation's policy"),
+        "{yaml}"
+    );
+    Case {
+        label: format!("{label} with the longest rule prefix and a denied host"),
+        workspace,
+        yaml,
+        rules: rules(&plan),
+        ..Case::default()
+    }
 }
 
 /// `plan` merged into each workspace fixture and into each generated file.

@@ -306,6 +306,13 @@ fn hostile_plan() -> Plan {
             reason: format!("needs port 22 {HOSTILE}"),
             evidence: evidence(HOSTILE),
         }],
+        // The policy's denied hosts close every file with a comment (or ARM metadata).
+        denied: vec![plan::Denied {
+            host: HOSTILE.to_string(),
+            pattern: format!("*.{HOSTILE}"),
+            ports: [443].into_iter().collect(),
+            evidence: evidence(HOSTILE),
+        }],
         options: PlanOptions {
             workspace_name: Some(format!("ws {HOSTILE}")),
             ..PlanOptions::default()

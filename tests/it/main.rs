@@ -9,6 +9,7 @@ mod cli;
 mod corpus;
 mod formats;
 mod iac_parsers;
+mod policy;
 mod python;
 mod repos;
 mod robustness;
