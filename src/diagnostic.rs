@@ -55,10 +55,15 @@ pub enum Code {
     RegisteredEnvironment,
     /// P312: OS packages are installed on a base image of unknown distribution.
     UnknownBaseImage,
+    /// P320: a Go module fetched directly from a custom domain: its repository host is
+    /// found at run time.
+    ModuleDiscovery,
+    /// P321: an apt `mirror+` list: the archive hosts it names are read at run time.
+    MirrorList,
 }
 
 impl Code {
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 24] = [
         Code::ReadError,
         Code::BinaryFile,
         Code::FileTooLarge,
@@ -81,6 +86,8 @@ impl Code {
         Code::IncludeTooDeep,
         Code::RegisteredEnvironment,
         Code::UnknownBaseImage,
+        Code::ModuleDiscovery,
+        Code::MirrorList,
     ];
 
     /// The stable code shown to users and in JSON.
@@ -108,6 +115,8 @@ impl Code {
             Code::IncludeTooDeep => "P310",
             Code::RegisteredEnvironment => "P311",
             Code::UnknownBaseImage => "P312",
+            Code::ModuleDiscovery => "P320",
+            Code::MirrorList => "P321",
         }
     }
 
@@ -136,6 +145,8 @@ impl Code {
             Code::IncludeTooDeep => "include-too-deep",
             Code::RegisteredEnvironment => "registered-environment",
             Code::UnknownBaseImage => "unknown-base-image",
+            Code::ModuleDiscovery => "module-discovery",
+            Code::MirrorList => "mirror-list",
         }
     }
 }

@@ -81,6 +81,7 @@ struct Effective<'a> {
     extra: Vec<&'a Declared>,
     no_index: Option<&'a Location>,
     find_links: Vec<&'a Declared>,
+    named: Vec<&'a (String, Declared)>,
 }
 
 impl<'a> Effective<'a> {
@@ -93,6 +94,32 @@ impl<'a> Effective<'a> {
             self.no_index = Some(no_index);
         }
         self.find_links.extend(&layer.find_links);
+        self.named.extend(&layer.named);
+    }
+
+    /// Adds the index each pin names (the highest layer's definition wins); a name no
+    /// layer defines is reported.
+    fn pin(
+        &mut self,
+        pins: &[(String, Location)],
+        defined_in: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        for (name, at) in pins {
+            match self.named.iter().rev().find(|(defined, _)| defined == name) {
+                Some((_, declared)) => self.extra.push(declared),
+                None => diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnknownIndexName,
+                        at.clone(),
+                        format!("no registry named `{name}` is defined"),
+                    )
+                    .with_help(format!(
+                        "define it in {defined_in}; its host cannot be reported until then"
+                    )),
+                ),
+            }
+        }
     }
 }
 
@@ -181,8 +208,30 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
                     effective.apply(environment);
                 }
             }
-            Installer::Poetry | Installer::Pipenv | Installer::Pdm => {
+            Installer::Poetry
+            | Installer::Pipenv
+            | Installer::Pdm
+            | Installer::Go
+            | Installer::Julia
+            | Installer::Pixi
+            | Installer::Apt => {
                 effective.apply(&manifest.options);
+            }
+            Installer::Cargo => {
+                // Cargo merges every `.cargo/config.toml` above the project; the nearest
+                // one stands for them, as `pip.conf` does for pip.
+                if let Some(config) =
+                    governing_config(project, &manifest.path, formats::cargo_config::NAME)
+                {
+                    governed.insert(&config.path);
+                    effective.apply(&config.options);
+                }
+                effective.apply(&manifest.options);
+                effective.pin(
+                    &manifest.index_pins,
+                    "`[registries]` of a `.cargo/config.toml`",
+                    &mut diagnostics,
+                );
             }
             Installer::Npm => {
                 if let Some(config) =
@@ -248,10 +297,14 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
 
 /// The channels of one conda environment as URLs, with where each was decided.
 fn conda_needs(project: &Project, manifest: &Manifest, needs: &mut Vec<(Ecosystem, Need)>) {
+    // pixi resolves channel names itself and reads neither `.condarc` nor `CONDA_*`.
+    let reads_condarc = manifest.installer != Installer::Pixi;
     let file_config = governing_config(project, &manifest.path, formats::condarc::NAME)
+        .filter(|_| reads_condarc)
         .and_then(|config| config.conda_config.clone());
+    let environment = project.conda_environment.clone().filter(|_| reads_condarc);
     // `CONDA_*` variables override the file, setting by setting.
-    let config = match (file_config, project.conda_environment.clone()) {
+    let config = match (file_config, environment) {
         (Some(mut file), Some(environment)) => {
             if !environment.channels.is_empty() {
                 file.channels = environment.channels;
@@ -561,7 +614,10 @@ fn to_endpoints(needs: Vec<(Ecosystem, Need)>, knowledge: &Knowledge) -> Vec<End
         let entry = knowledge.lookup(&need.remote.host);
         let (purpose, fact) = match entry {
             Some(entry) => (entry.purpose.clone(), Some(fact_of(entry))),
-            None => (generic_purpose(need.kind, need.replaces_default), None),
+            None => (
+                generic_purpose(ecosystem, need.kind, need.replaces_default),
+                None,
+            ),
         };
         add(
             &mut merged,
@@ -655,7 +711,20 @@ fn add(merged: &mut BTreeMap<Key, Endpoint>, endpoint: Endpoint) {
     }
 }
 
-fn generic_purpose(kind: Kind, replaces_default: bool) -> String {
+fn generic_purpose(ecosystem: Ecosystem, kind: Kind, replaces_default: bool) -> String {
+    let index = match ecosystem {
+        Ecosystem::Rust => Some("Cargo registry"),
+        Ecosystem::Go => Some("Go module proxy"),
+        Ecosystem::Julia => Some("Julia package server"),
+        _ => None,
+    };
+    if let (Some(index), Kind::Index) = (index, kind) {
+        return if replaces_default {
+            format!("{index} that replaces the default")
+        } else {
+            format!("{index} besides the default")
+        };
+    }
     match kind {
         Kind::Index if replaces_default => {
             "Python package index that replaces the default index".into()
