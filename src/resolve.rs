@@ -8,6 +8,10 @@
 //! - `pip.conf` governs pip units in its directory tree (the nearest one wins); `uv.toml`
 //!   governs uv projects the same way; uv never reads pip's configuration and pip never
 //!   reads uv's; poetry, pipenv and pdm use only their own sources;
+//! - a `.cargo/config.toml` governs the Cargo projects under the directory that holds its
+//!   `.cargo/` (nearest wins); its source replacement replaces the default registry and
+//!   its `[registries]` serve the dependencies that pin them by name; pixi, Go and Julia
+//!   use only what their own files (and, with `--env`, the environment) say;
 //! - layers, lowest first: the default index, the configuration file, the environment
 //!   (only with `--env`), the unit's own options. `index-url` in a higher layer
 //!   *replaces* the default, `extra-index-url` adds, `no-index` removes every index;
@@ -82,6 +86,8 @@ struct Effective<'a> {
     no_index: Option<&'a Location>,
     find_links: Vec<&'a Declared>,
     named: Vec<&'a (String, Declared)>,
+    /// Named indexes as needed by the packages that pin them (evidence: the pin).
+    pinned: Vec<Declared>,
 }
 
 impl<'a> Effective<'a> {
@@ -107,7 +113,13 @@ impl<'a> Effective<'a> {
     ) {
         for (name, at) in pins {
             match self.named.iter().rev().find(|(defined, _)| defined == name) {
-                Some((_, declared)) => self.extra.push(declared),
+                Some((_, declared)) => {
+                    self.extra.push(declared);
+                    self.pinned.push(Declared {
+                        remote: declared.remote.clone(),
+                        at: at.clone(),
+                    });
+                }
                 None => diagnostics.push(
                     Diagnostic::new(
                         Code::UnknownIndexName,
@@ -509,10 +521,21 @@ fn governing_config<'a>(project: &'a Project, path: &str, format: &str) -> Optio
         .values()
         .filter(|manifest| manifest.format == format)
         .filter(|manifest| {
-            let directory = parent(&manifest.path);
+            let directory = governed_directory(manifest);
             directory.is_empty() || path.starts_with(&format!("{directory}/"))
         })
-        .max_by_key(|manifest| parent(&manifest.path).len())
+        .max_by_key(|manifest| governed_directory(manifest).len())
+}
+
+/// The directory tree a configuration file governs: its own directory, or for files kept
+/// in a tool's directory (`.cargo/config.toml`) the directory that holds that one.
+fn governed_directory(manifest: &Manifest) -> &str {
+    let directory = parent(&manifest.path);
+    if manifest.format == formats::cargo_config::NAME {
+        parent(directory)
+    } else {
+        directory
+    }
 }
 
 fn unit_needs(
@@ -563,7 +586,7 @@ fn unit_needs(
                 }
             }
         }
-        for declared in &effective.extra {
+        for declared in effective.extra.iter().copied().chain(&effective.pinned) {
             if let Some(remote) = &declared.remote {
                 needs.push((
                     ecosystem,

@@ -166,6 +166,12 @@ impl Settings {
                 .take_while(|entry| !matches!(entry, Proxy::Off))
                 .any(|entry| matches!(entry, Proxy::Direct))
         });
+        // `GOPROXY=off` (or a list that starts with it) downloads nothing.
+        let proxied = self.proxy.as_ref().is_none_or(|(entries, _)| {
+            entries
+                .first()
+                .is_some_and(|entry| !matches!(entry, Proxy::Off))
+        });
         let mut discovered: BTreeSet<String> = BTreeSet::new();
         let mut checked = false;
         for (module, at) in modules {
@@ -177,6 +183,7 @@ impl Settings {
                 manifest.need_index(at.clone());
             }
             if !checked
+                && (private || proxied)
                 && !matches_any(&self.no_sumdb, module)
                 && let Some((url, set_at)) = &self.sumdb
             {
@@ -417,7 +424,100 @@ fn is_local_path(target: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::formats::Format;
+
+    const GO_MOD: &str = "module example.com/app\n\nrequire (\n\tgithub.com/google/uuid v1.6.0\n\tgit.corp.example.com/team/lib v0.1.0\n\tgithub.com/contoso/private/v2 v2.0.0\n\tgolang.org/x/sync v0.7.0\n)\n";
+
+    /// (kind, host) of every direct source, the replaced index's host, and the codes.
+    fn scan(env: &[(&str, &str)]) -> (Vec<(String, String)>, Option<String>, Vec<&'static str>) {
+        let context = ParseContext {
+            env: Some(
+                env.iter()
+                    .map(|(name, value)| ((*name).to_string(), (*value).to_string()))
+                    .collect::<BTreeMap<_, _>>(),
+            ),
+        };
+        let manifest = GoMod.parse(&SourceFile::new("go.mod", GO_MOD), &context);
+        let mut direct: Vec<(String, String)> = manifest
+            .direct
+            .iter()
+            .map(|d| (d.kind.as_str().to_string(), d.remote.host.clone()))
+            .collect();
+        direct.sort();
+        direct.dedup();
+        let index = manifest.options.index_url.map(|declared| {
+            declared
+                .remote
+                .map_or_else(|| "<none>".to_string(), |r| r.host)
+        });
+        let codes = manifest
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
+        (direct, index, codes)
+    }
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(a, b)| ((*a).to_string(), (*b).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn by_default_modules_come_from_the_mirror_and_are_checked() {
+        let (direct, index, codes) = scan(&[]);
+        assert_eq!(direct, pairs(&[("api", "sum.golang.org")]));
+        assert_eq!(index, None);
+        assert!(codes.is_empty());
+    }
+
+    #[test]
+    fn private_modules_go_to_their_repository_and_skip_the_checksum_database() {
+        let (direct, index, codes) = scan(&[
+            ("GOPRIVATE", "*.corp.example.com,github.com/contoso"),
+            ("GOSUMDB", "sum.golang.google.cn"),
+        ]);
+        assert_eq!(
+            direct,
+            pairs(&[
+                ("api", "git.corp.example.com"),
+                ("api", "sum.golang.google.cn"),
+                ("vcs", "github.com"),
+            ])
+        );
+        assert_eq!(index, None, "the module mirror stays the default");
+        assert_eq!(codes, ["P320"]);
+    }
+
+    #[test]
+    fn goproxy_replaces_the_mirror_and_direct_reaches_every_repository() {
+        let (direct, index, codes) = scan(&[
+            ("GOPROXY", "https://goproxy.corp.example.com|direct"),
+            ("GOSUMDB", "off"),
+        ]);
+        assert_eq!(index.as_deref(), Some("goproxy.corp.example.com"));
+        assert_eq!(
+            direct,
+            pairs(&[
+                ("api", "git.corp.example.com"),
+                ("api", "golang.org"),
+                ("vcs", "github.com"),
+            ])
+        );
+        assert_eq!(codes, ["P320", "P320"]);
+    }
+
+    #[test]
+    fn goproxy_off_downloads_nothing() {
+        let (direct, index, _) = scan(&[("GOPROXY", "off")]);
+        assert!(direct.is_empty(), "{direct:?}");
+        assert_eq!(index.as_deref(), Some("<none>"));
+    }
 
     #[test]
     fn private_patterns_match_leading_elements() {

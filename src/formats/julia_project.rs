@@ -161,3 +161,50 @@ fn vcs(reader: &mut Reader<'_>, url: &str, at: &Location) {
         at,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::formats::Format;
+
+    fn index_with(server: &str) -> Option<String> {
+        let context = ParseContext {
+            env: Some(BTreeMap::from([(
+                "JULIA_PKG_SERVER".to_string(),
+                server.to_string(),
+            )])),
+        };
+        let file = SourceFile::new("Project.toml", "[deps]\nFlux = \"587475ba\"\n");
+        let manifest = JuliaProject.parse(&file, &context);
+        assert!(manifest.needs_index.is_some());
+        manifest
+            .options
+            .index_url
+            .and_then(|declared| declared.remote)
+            .map(|remote| remote.host)
+    }
+
+    #[test]
+    fn the_package_server_can_be_replaced_or_bypassed() {
+        assert_eq!(
+            index_with("mirrors.example.com/julia").as_deref(),
+            Some("mirrors.example.com")
+        );
+        assert_eq!(
+            index_with("https://pkg.corp.example.com").as_deref(),
+            Some("pkg.corp.example.com")
+        );
+        // Empty: no package server; the General registry is cloned from GitHub.
+        assert_eq!(index_with("").as_deref(), Some("github.com"));
+    }
+
+    #[test]
+    fn manifests_and_projects_match_by_name() {
+        for name in ["Project.toml", "JuliaManifest.toml", "Manifest-v1.11.toml"] {
+            assert!(JuliaProject.matches(Path::new(name)), "{name}");
+        }
+        assert!(!JuliaProject.matches(Path::new("pyproject.toml")));
+    }
+}
