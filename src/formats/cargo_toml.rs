@@ -42,7 +42,7 @@ impl super::Format for CargoToml {
     }
 
     fn reads(&self) -> &'static str {
-        "`[dependencies]`, `[dev-dependencies]`, `[build-dependencies]` (also under `[target.…]` and `[workspace.dependencies]`): version-only dependencies need the default registry (sparse index, `.crate` file host and API, or what `.cargo/config.toml` replaces it with), `registry = \"NAME\"` the registry configuration defines, `git = \"…\"` its host; `path` is local; git sources of `[patch.*]` and `[replace]`"
+        "`[dependencies]`, `[dev-dependencies]`, `[build-dependencies]` (also under `[target.…]` and `[workspace.dependencies]`): version-only dependencies need the default registry (sparse index, `.crate` file host and API, or what `.cargo/config.toml` replaces it with), `registry = \"NAME\"` the registry configuration (or, with `--env`, `CARGO_REGISTRIES_<NAME>_INDEX`) defines, `git = \"…\"` its host; `path` is local; git sources of `[patch.*]` and `[replace]`"
     }
 
     fn matches(&self, path: &Path) -> bool {
@@ -131,10 +131,22 @@ fn dependencies(reader: &mut Reader<'_>, item: &Item, path: &str, context: &Pars
             continue;
         }
         if let Some((registry, registry_at)) = reader.string_key(spec, "registry", &path) {
-            reader
-                .manifest
-                .index_pins
-                .push((registry.to_string(), registry_at));
+            // With `--env`, `CARGO_REGISTRIES_<NAME>_INDEX` defines the registry as
+            // configuration would (and wins over it).
+            let variable = format!(
+                "CARGO_REGISTRIES_{}_INDEX",
+                registry.to_ascii_uppercase().replace('-', "_")
+            );
+            if let Some(raw) = context.env.as_ref().and_then(|env| env.get(&variable)) {
+                let at = crate::source::Location::new(format!("env:{variable}"), 0, 0);
+                let declared = reader.index(super::cargo_config::strip_protocol(raw), &at);
+                reader.manifest.options.extra_index_urls.push(declared);
+            } else {
+                reader
+                    .manifest
+                    .index_pins
+                    .push((registry.to_string(), registry_at));
+            }
             continue;
         }
         if let Some((raw, index_at)) = reader.string_key(spec, "registry-index", &path) {
@@ -179,5 +191,38 @@ fn overrides(reader: &mut Reader<'_>, table: &dyn TableLike, path: &str, context
         if let Some(spec) = reader.table(item, &path) {
             git_source(reader, spec, &path, context);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::formats::Format;
+
+    #[test]
+    fn a_registry_index_from_the_environment_replaces_the_pin() {
+        let file = crate::source::SourceFile::new(
+            "Cargo.toml",
+            "[dependencies]\nmetrics = { version = \"1\", registry = \"corp-tools\" }\n",
+        );
+        let pinned = CargoToml.parse(&file, &ParseContext::default());
+        assert_eq!(pinned.index_pins.len(), 1);
+        assert!(pinned.options.extra_index_urls.is_empty());
+        let context = ParseContext {
+            env: Some(BTreeMap::from([(
+                "CARGO_REGISTRIES_CORP_TOOLS_INDEX".to_string(),
+                "sparse+https://cargo.corp.example.com/index/".to_string(),
+            )])),
+        };
+        let from_env = CargoToml.parse(&file, &context);
+        assert!(from_env.index_pins.is_empty());
+        let host = from_env.options.extra_index_urls[0]
+            .remote
+            .as_ref()
+            .map(|remote| remote.host.as_str());
+        assert_eq!(host, Some("cargo.corp.example.com"));
+        assert!(from_env.needs_index.is_none());
     }
 }
