@@ -55,31 +55,49 @@ impl super::Format for PixiToml {
             }
         };
         let mut reader = Reader::new(file, NAME, Installer::Pixi, Role::Install);
-        let root = document.as_table();
-        for key in ["workspace", "project"] {
-            if let Some(item) = root.get(key)
-                && let Some(table) = reader.table(item, key)
-            {
-                channels(&mut reader, table, key, context);
-            }
-        }
-        section(&mut reader, root, "", context);
-        if let Some(item) = root.get("feature")
-            && let Some(features) = reader.table(item, "feature")
+        read(&mut reader, document.as_table(), "", context);
+        reader.finish()
+    }
+}
+
+/// Reads pixi's tables: a whole `pixi.toml` (`prefix` empty) or a `pyproject.toml`'s
+/// `[tool.pixi]` (`prefix` `tool.pixi`), whose `[project]` dependencies are pixi's Python
+/// dependencies.
+pub(crate) fn read(
+    reader: &mut Reader<'_>,
+    root: &dyn TableLike,
+    prefix: &str,
+    context: &ParseContext,
+) {
+    for key in ["workspace", "project"] {
+        let path = key_path(prefix, key);
+        if let Some(item) = root.get(key)
+            && let Some(table) = reader.table(item, &path)
         {
+            channels(reader, table, &path, context);
+        }
+    }
+    section(reader, root, prefix, context);
+    if let Some(item) = root.get("feature") {
+        let path = key_path(prefix, "feature");
+        if let Some(features) = reader.table(item, &path) {
             for (name, item) in features.iter() {
-                let path = format!("feature.{name}");
+                let path = key_path(&path, name);
                 if let Some(feature) = reader.table(item, &path) {
-                    channels(&mut reader, feature, &path, context);
-                    section(&mut reader, feature, &path, context);
+                    channels(reader, feature, &path, context);
+                    section(reader, feature, &path, context);
                 }
             }
         }
-        let mut manifest = reader.finish();
-        if let Some(at) = manifest.needs_index.clone() {
-            crate::formats::push_direct(&mut manifest, Kind::Api, PYPI_MAPPING, file, &at);
-        }
-        manifest
+    }
+    if let Some(at) = reader.manifest.needs_index.clone() {
+        crate::formats::push_direct(
+            &mut reader.manifest,
+            Kind::Api,
+            PYPI_MAPPING,
+            reader.file,
+            &at,
+        );
     }
 }
 
