@@ -741,6 +741,9 @@ fn generic_purpose(ecosystem: Ecosystem, kind: Kind, replaces_default: bool) -> 
         Ecosystem::Julia => Some("Julia package server"),
         _ => None,
     };
+    if (ecosystem, kind) == (Ecosystem::Go, Kind::Api) {
+        return "module path host `go` asks (`?go-get=1`) for the repository of a module it fetches directly".into();
+    }
     if let (Some(index), Kind::Index) = (index, kind) {
         return if replaces_default {
             format!("{index} that replaces the default")
