@@ -1,7 +1,7 @@
 //! What must hold for the ecosystems beyond Python, conda and npm (Cargo, Go, Julia, pixi,
 //! apt), asserted on small projects written here: the default registry comes with every
 //! host it needs, configuration replaces it only in its own tree, pixi ignores
-//! `.condarc`, and plain-HTTP apt archives keep port 80.
+//! `.condarc`, plain-HTTP apt archives keep port 80, and no input makes a parser panic.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -155,4 +155,56 @@ fn julia_packages_come_from_the_package_server_and_its_regional_servers() {
         hosts,
         BTreeSet::from(["pkg.julialang.org", "*.pkg.julialang.org"])
     );
+}
+
+/// Every prefix of every fixture of these formats (a file cut off anywhere), and variants
+/// with CRLF line ends and non-ASCII whitespace, parse without a panic.
+#[test]
+fn truncated_and_odd_inputs_never_panic() {
+    use pkgallow::formats::{FORMATS, ParseContext};
+    use pkgallow::source::SourceFile;
+
+    let folders = [
+        "apt_sources",
+        "cargo_config",
+        "cargo_lock",
+        "cargo_toml",
+        "go_mod",
+        "pixi_lock",
+        "pixi_toml",
+        "project_toml",
+    ];
+    let context = ParseContext::default();
+    let mut parsed = 0;
+    for folder in folders {
+        let name = folder.replace('_', "-");
+        let format = FORMATS
+            .iter()
+            .find(|format| format.name().ends_with(&format!("/{name}")))
+            .unwrap();
+        let directory = support::root().join("tests/fixtures/formats").join(folder);
+        for path in support::files(&directory) {
+            let file_name = path.file_name().unwrap().to_string_lossy().to_string();
+            let text = support::expand(&std::fs::read_to_string(&path).unwrap());
+            let variants = [
+                text.clone(),
+                text.replace('\n', "\r\n"),
+                text.replace(' ', "\u{3000}").replace('\t', "\u{a0}"),
+            ];
+            for (index, variant) in variants.iter().enumerate() {
+                // Every character of the file as written; the variants at line ends.
+                let cuts = variant
+                    .char_indices()
+                    .filter(|(_, c)| index == 0 || *c == '\n')
+                    .map(|(cut, _)| cut)
+                    .chain([variant.len()]);
+                for cut in cuts {
+                    let file = SourceFile::new(file_name.clone(), &variant[..cut]);
+                    let _ = format.parse(&file, &context);
+                    parsed += 1;
+                }
+            }
+        }
+    }
+    assert!(parsed > 1000, "only {parsed} inputs parsed");
 }
