@@ -78,6 +78,8 @@ pub const FORMATS: &[&dyn Format] = &[
     &package_json::PackageJson,
     &npm_lock::NpmLock,
     &npmrc::Npmrc,
+    &jupyter_notebook::JupyterNotebook,
+    &dockerfile::Dockerfile,
     &cargo_toml::CargoToml,
     &cargo_lock::CargoLock,
     &cargo_config::CargoConfig,
@@ -86,8 +88,6 @@ pub const FORMATS: &[&dyn Format] = &[
     &pixi_toml::PixiToml,
     &pixi_lock::PixiLock,
     &apt_sources::AptSources,
-    &jupyter_notebook::JupyterNotebook,
-    &dockerfile::Dockerfile,
     // Azure ML assets first: every YAML file is read once, and what is not an Azure ML
     // asset is read as a conda environment.
     &azureml_asset::AzuremlAsset,
