@@ -59,10 +59,15 @@ pub enum Code {
     DeniedHost,
     /// P402: hosts the policy expects that the scan does not need.
     ExpectedHostUnused,
+    /// P320: a Go module fetched directly from a custom domain: its repository host is
+    /// found at run time.
+    ModuleDiscovery,
+    /// P321: an apt `mirror+` list: the archive hosts it names are read at run time.
+    MirrorList,
 }
 
 impl Code {
-    pub const ALL: [Code; 24] = [
+    pub const ALL: [Code; 26] = [
         Code::ReadError,
         Code::BinaryFile,
         Code::FileTooLarge,
@@ -87,6 +92,8 @@ impl Code {
         Code::UnknownBaseImage,
         Code::DeniedHost,
         Code::ExpectedHostUnused,
+        Code::ModuleDiscovery,
+        Code::MirrorList,
     ];
 
     /// The stable code shown to users and in JSON.
@@ -116,6 +123,8 @@ impl Code {
             Code::UnknownBaseImage => "P312",
             Code::DeniedHost => "P401",
             Code::ExpectedHostUnused => "P402",
+            Code::ModuleDiscovery => "P320",
+            Code::MirrorList => "P321",
         }
     }
 
@@ -146,6 +155,8 @@ impl Code {
             Code::UnknownBaseImage => "unknown-base-image",
             Code::DeniedHost => "denied-host",
             Code::ExpectedHostUnused => "expected-host-unused",
+            Code::ModuleDiscovery => "module-discovery",
+            Code::MirrorList => "mirror-list",
         }
     }
 }

@@ -12,19 +12,27 @@ use crate::model::{Declared, Manifest};
 use crate::remote::{self, NoRemote, Remote};
 use crate::source::{Location, SourceFile};
 
+pub mod apt_sources;
 pub mod azureml_asset;
+pub mod cargo_config;
+pub mod cargo_lock;
+pub mod cargo_toml;
 pub mod conda_environment;
 pub mod conda_lock;
 pub mod condarc;
 pub mod dockerfile;
 pub mod embedded_requirements;
+pub mod go_mod;
 pub mod ini;
+pub mod julia_project;
 pub mod jupyter_notebook;
 pub mod npm_lock;
 pub mod npmrc;
 pub mod package_json;
 pub mod pip_conf;
 pub mod pipfile;
+pub mod pixi_lock;
+pub mod pixi_toml;
 pub mod pyproject_toml;
 pub mod python_lock;
 pub mod requirements_txt;
@@ -73,6 +81,14 @@ pub const FORMATS: &[&dyn Format] = &[
     &npmrc::Npmrc,
     &jupyter_notebook::JupyterNotebook,
     &dockerfile::Dockerfile,
+    &cargo_toml::CargoToml,
+    &cargo_lock::CargoLock,
+    &cargo_config::CargoConfig,
+    &go_mod::GoMod,
+    &julia_project::JuliaProject,
+    &pixi_toml::PixiToml,
+    &pixi_lock::PixiLock,
+    &apt_sources::AptSources,
     // Azure ML assets first: every YAML file is read once, and what is not an Azure ML
     // asset is read as a conda environment.
     &azureml_asset::AzuremlAsset,

@@ -36,6 +36,11 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "knowledge/git-hosting.toml",
         include_str!("../knowledge/git-hosting.toml"),
     ),
+    ("knowledge/go.toml", include_str!("../knowledge/go.toml")),
+    (
+        "knowledge/julia.toml",
+        include_str!("../knowledge/julia.toml"),
+    ),
     ("knowledge/npm.toml", include_str!("../knowledge/npm.toml")),
     (
         "knowledge/os-packages.toml",
@@ -44,6 +49,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "knowledge/python.toml",
         include_str!("../knowledge/python.toml"),
+    ),
+    (
+        "knowledge/rust.toml",
+        include_str!("../knowledge/rust.toml"),
     ),
     (
         "knowledge/shared-hosting.toml",

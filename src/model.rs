@@ -22,6 +22,13 @@ pub enum Installer {
     Pipenv,
     Pdm,
     Npm,
+    Cargo,
+    Go,
+    Julia,
+    /// pixi: conda channels (resolved like conda's, without `.condarc`) and Python packages.
+    Pixi,
+    /// apt source lists: archives as written, no default.
+    Apt,
 }
 
 impl Installer {
@@ -29,6 +36,10 @@ impl Installer {
     pub fn ecosystem(self) -> Ecosystem {
         match self {
             Installer::Npm => Ecosystem::Npm,
+            Installer::Cargo => Ecosystem::Rust,
+            Installer::Go => Ecosystem::Go,
+            Installer::Julia => Ecosystem::Julia,
+            Installer::Apt => Ecosystem::Os,
             _ => Ecosystem::Python,
         }
     }
@@ -41,6 +52,11 @@ impl Installer {
             Installer::Pipenv => "pipenv",
             Installer::Pdm => "pdm",
             Installer::Npm => "npm",
+            Installer::Cargo => "cargo",
+            Installer::Go => "go",
+            Installer::Julia => "julia",
+            Installer::Pixi => "pixi",
+            Installer::Apt => "apt",
         }
     }
 }
@@ -139,6 +155,9 @@ pub struct IndexOptions {
     pub extra_index_urls: Vec<Declared>,
     pub no_index: Option<Location>,
     pub find_links: Vec<Declared>,
+    /// Indexes defined by name for packages that pin them (Cargo's `[registries.NAME]`);
+    /// a name defined again in a higher layer wins.
+    pub named: Vec<(String, Declared)>,
 }
 
 impl IndexOptions {
@@ -147,6 +166,7 @@ impl IndexOptions {
             && self.extra_index_urls.is_empty()
             && self.no_index.is_none()
             && self.find_links.is_empty()
+            && self.named.is_empty()
     }
 }
 
@@ -205,6 +225,9 @@ pub struct Manifest {
     pub needs_index: Option<Location>,
     pub direct: Vec<Direct>,
     pub includes: Vec<Include>,
+    /// Packages pinned to an index by a name that configuration defines (Cargo's
+    /// `registry = "NAME"`), resolved against [`IndexOptions::named`] in `resolve`.
+    pub index_pins: Vec<(String, Location)>,
     /// Conda channels this file installs from (only when it installs conda packages).
     pub conda_channels: Vec<CondaChannel>,
     /// For `.condarc` files: their channel settings.
@@ -223,6 +246,7 @@ impl Manifest {
             needs_index: None,
             direct: Vec::new(),
             includes: Vec::new(),
+            index_pins: Vec::new(),
             conda_channels: Vec::new(),
             conda_config: None,
             diagnostics: Vec::new(),
@@ -249,6 +273,9 @@ pub enum Ecosystem {
     /// Operating-system packages installed while building an image.
     Os,
     Npm,
+    Rust,
+    Go,
+    Julia,
 }
 
 impl Ecosystem {
@@ -259,6 +286,9 @@ impl Ecosystem {
             Ecosystem::Container => "container",
             Ecosystem::Os => "os",
             Ecosystem::Npm => "npm",
+            Ecosystem::Rust => "rust",
+            Ecosystem::Go => "go",
+            Ecosystem::Julia => "julia",
         }
     }
 }

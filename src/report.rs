@@ -30,9 +30,14 @@ pub(crate) fn evidence_text(evidence: &Evidence) -> String {
 }
 
 /// Replaces control characters (a newline in a file name) so that one value stays on one
-/// line in every output.
+/// line in every output; a tab (go.mod indents with them) becomes one space, which keeps
+/// carets under the right character.
 pub(crate) fn one_line(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '?',
+            c => c,
+        })
         .collect()
 }

@@ -8,6 +8,10 @@
 //! - `pip.conf` governs pip units in its directory tree (the nearest one wins); `uv.toml`
 //!   governs uv projects the same way; uv never reads pip's configuration and pip never
 //!   reads uv's; poetry, pipenv and pdm use only their own sources;
+//! - a `.cargo/config.toml` governs the Cargo projects under the directory that holds its
+//!   `.cargo/` (nearest wins); its source replacement replaces the default registry and
+//!   its `[registries]` serve the dependencies that pin them by name; pixi, Go and Julia
+//!   use only what their own files (and, with `--env`, the environment) say;
 //! - layers, lowest first: the default index, the configuration file, the environment
 //!   (only with `--env`), the unit's own options. `index-url` in a higher layer
 //!   *replaces* the default, `extra-index-url` adds, `no-index` removes every index;
@@ -81,6 +85,9 @@ struct Effective<'a> {
     extra: Vec<&'a Declared>,
     no_index: Option<&'a Location>,
     find_links: Vec<&'a Declared>,
+    named: Vec<&'a (String, Declared)>,
+    /// Named indexes as needed by the packages that pin them (evidence: the pin).
+    pinned: Vec<Declared>,
 }
 
 impl<'a> Effective<'a> {
@@ -93,6 +100,38 @@ impl<'a> Effective<'a> {
             self.no_index = Some(no_index);
         }
         self.find_links.extend(&layer.find_links);
+        self.named.extend(&layer.named);
+    }
+
+    /// Adds the index each pin names (the highest layer's definition wins); a name no
+    /// layer defines is reported.
+    fn pin(
+        &mut self,
+        pins: &[(String, Location)],
+        defined_in: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        for (name, at) in pins {
+            match self.named.iter().rev().find(|(defined, _)| defined == name) {
+                Some((_, declared)) => {
+                    self.extra.push(declared);
+                    self.pinned.push(Declared {
+                        remote: declared.remote.clone(),
+                        at: at.clone(),
+                    });
+                }
+                None => diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnknownIndexName,
+                        at.clone(),
+                        format!("no registry named `{name}` is defined"),
+                    )
+                    .with_help(format!(
+                        "define it in {defined_in}; its host cannot be reported until then"
+                    )),
+                ),
+            }
+        }
     }
 }
 
@@ -180,8 +219,29 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
                     effective.apply(environment);
                 }
             }
-            Installer::Poetry | Installer::Pipenv | Installer::Pdm => {
+            Installer::Poetry
+            | Installer::Pipenv
+            | Installer::Pdm
+            | Installer::Go
+            | Installer::Julia
+            | Installer::Pixi
+            | Installer::Apt => {
                 effective.apply(&manifest.options);
+            }
+            Installer::Cargo => {
+                // Cargo merges every `.cargo/config.toml` above the project; the nearest
+                // one stands for them, as `pip.conf` does for pip.
+                if let Some(config) = configs.governing(&manifest.path, formats::cargo_config::NAME)
+                {
+                    governed.insert(&config.path);
+                    effective.apply(&config.options);
+                }
+                effective.apply(&manifest.options);
+                effective.pin(
+                    &manifest.index_pins,
+                    "`[registries]` of a `.cargo/config.toml`",
+                    &mut diagnostics,
+                );
             }
             Installer::Npm => {
                 if let Some(config) = configs.governing(&manifest.path, formats::npmrc::NAME) {
@@ -250,11 +310,15 @@ fn conda_needs(
     manifest: &Manifest,
     needs: &mut Vec<(Ecosystem, Need)>,
 ) {
+    // pixi resolves channel names itself and reads neither `.condarc` nor `CONDA_*`.
+    let reads_condarc = manifest.installer != Installer::Pixi;
     let file_config = configs
         .governing(&manifest.path, formats::condarc::NAME)
+        .filter(|_| reads_condarc)
         .and_then(|config| config.conda_config.clone());
+    let environment = project.conda_environment.clone().filter(|_| reads_condarc);
     // `CONDA_*` variables override the file, setting by setting.
-    let config = match (file_config, project.conda_environment.clone()) {
+    let config = match (file_config, environment) {
         (Some(mut file), Some(environment)) => {
             if !environment.channels.is_empty() {
                 file.channels = environment.channels;
@@ -453,8 +517,9 @@ fn parent(path: &str) -> &str {
 }
 
 /// Manifests by format, for finding configuration files (`pip.conf`, `uv.toml`,
-/// `.npmrc`, `.condarc`, …); built once per resolution: every manifest asks for its governing configuration, and
-/// scanning all manifests for each would be quadratic in a monorepo.
+/// `.npmrc`, `.condarc`, `.cargo/config.toml`, …); built once per resolution: every
+/// manifest asks for its governing configuration, and scanning all manifests for each
+/// would be quadratic in a monorepo.
 struct Configs<'a> {
     by_format: BTreeMap<&'static str, Vec<&'a Manifest>>,
 }
@@ -475,13 +540,24 @@ impl<'a> Configs<'a> {
             .iter()
             .copied()
             .filter(|manifest| {
-                let directory = parent(&manifest.path);
+                let directory = governed_directory(manifest);
                 directory.is_empty()
                     || (path.len() > directory.len()
                         && path.starts_with(directory)
                         && path.as_bytes()[directory.len()] == b'/')
             })
-            .max_by_key(|manifest| parent(&manifest.path).len())
+            .max_by_key(|manifest| governed_directory(manifest).len())
+    }
+}
+
+/// The directory tree a configuration file governs: its own directory, or for files kept
+/// in a tool's directory (`.cargo/config.toml`) the directory that holds that one.
+fn governed_directory(manifest: &Manifest) -> &str {
+    let directory = parent(&manifest.path);
+    if manifest.format == formats::cargo_config::NAME {
+        parent(directory)
+    } else {
+        directory
     }
 }
 
@@ -533,7 +609,7 @@ fn unit_needs(
                 }
             }
         }
-        for declared in &effective.extra {
+        for declared in effective.extra.iter().copied().chain(&effective.pinned) {
             if let Some(remote) = &declared.remote {
                 needs.push((
                     ecosystem,
@@ -584,7 +660,10 @@ fn to_endpoints(needs: Vec<(Ecosystem, Need)>, knowledge: &Knowledge) -> Vec<End
         let entry = knowledge.lookup(&need.remote.host);
         let (purpose, fact) = match entry {
             Some(entry) => (entry.purpose.clone(), Some(fact_of(entry))),
-            None => (generic_purpose(need.kind, need.replaces_default), None),
+            None => (
+                generic_purpose(ecosystem, need.kind, need.replaces_default),
+                None,
+            ),
         };
         add(
             &mut merged,
@@ -678,7 +757,23 @@ fn add(merged: &mut BTreeMap<Key, Endpoint>, endpoint: Endpoint) {
     }
 }
 
-fn generic_purpose(kind: Kind, replaces_default: bool) -> String {
+fn generic_purpose(ecosystem: Ecosystem, kind: Kind, replaces_default: bool) -> String {
+    let index = match ecosystem {
+        Ecosystem::Rust => Some("Cargo registry"),
+        Ecosystem::Go => Some("Go module proxy"),
+        Ecosystem::Julia => Some("Julia package server"),
+        _ => None,
+    };
+    if (ecosystem, kind) == (Ecosystem::Go, Kind::Api) {
+        return "module path host `go` asks (`?go-get=1`) for the repository of a module it fetches directly".into();
+    }
+    if let (Some(index), Kind::Index) = (index, kind) {
+        return if replaces_default {
+            format!("{index} that replaces the default")
+        } else {
+            format!("{index} besides the default")
+        };
+    }
     match kind {
         Kind::Index if replaces_default => {
             "Python package index that replaces the default index".into()

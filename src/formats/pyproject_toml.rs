@@ -53,7 +53,7 @@ impl super::Format for PyprojectToml {
     }
 
     fn reads(&self) -> &'static str {
-        r"PEP 621 dependencies and optional dependencies, `[build-system] requires`, `[tool.uv]` (indexes with `default`/`explicit`, sources), `[tool.poetry]` sources and git/url dependencies, `[tool.pdm]` sources"
+        r"PEP 621 dependencies and optional dependencies, `[build-system] requires`, `[tool.uv]` (indexes with `default`/`explicit`, sources), `[tool.poetry]` sources and git/url dependencies, `[tool.pdm]` sources, `[tool.pixi]` (read as `pixi.toml`)"
     }
 
     fn matches(&self, path: &Path) -> bool {
@@ -81,6 +81,8 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
         Installer::Poetry
     } else if section("pdm").is_some() {
         Installer::Pdm
+    } else if section("pixi").is_some() {
+        Installer::Pixi
     } else {
         Installer::Pip
     };
@@ -105,7 +107,12 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
                 pdm_project(&mut reader, pdm, context);
             }
         }
-        Installer::Pip | Installer::Pipenv | Installer::Npm => {}
+        Installer::Pixi => {
+            if let Some(pixi) = section("pixi").and_then(|item| reader.table(item, "tool.pixi")) {
+                super::pixi_toml::read(&mut reader, pixi, "tool.pixi", context);
+            }
+        }
+        _ => {}
     }
     reader.finish()
 }

@@ -7,7 +7,8 @@
 //! Two optional files name files of `in/`, one per line: those in `unchanged` must be
 //! byte for byte what they were after the command (a failed command wrote nothing), and
 //! those in `show` are added to the snapshot as they are after it (a file the command
-//! rewrote).
+//! rewrote). An optional `env` file sets more environment variables, `NAME=value` one
+//! per line (an empty value is kept: `NAME=`).
 
 use std::process::Command;
 
@@ -33,6 +34,7 @@ fn cli_cases() {
             .map(str::trim)
             .filter(|line| !line.is_empty() && !line.starts_with('#'))
             .collect();
+        let case_env = listed(&case.join("env"));
         let output = Command::new(support::binary())
             .args(&args)
             .current_dir(temp.path())
@@ -40,6 +42,7 @@ fn cli_cases() {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("CASE_TOKEN", "s3cr3t-token-value")
             .env("CASE_HOST", "from-env.example.com")
+            .envs(case_env.iter().filter_map(|line| line.split_once('=')))
             .output()
             .unwrap();
         let root = temp.path().to_string_lossy().to_string();

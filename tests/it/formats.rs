@@ -39,6 +39,12 @@ pub(crate) fn describe(manifest: &Manifest) -> String {
     for link in &manifest.options.find_links {
         let _ = writeln!(out, "find-links: {}", declared(link));
     }
+    for (name, index) in &manifest.options.named {
+        let _ = writeln!(out, "named index {name}: {}", declared(index));
+    }
+    for (name, at) in &manifest.index_pins {
+        let _ = writeln!(out, "pinned to index {name} at {at}");
+    }
     match &manifest.needs_index {
         Some(at) => {
             let _ = writeln!(out, "needs an index: first at {at}");

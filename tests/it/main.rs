@@ -7,6 +7,7 @@
 mod azure_loader;
 mod cli;
 mod corpus;
+mod ecosystems;
 mod formats;
 mod iac_parsers;
 mod policy;

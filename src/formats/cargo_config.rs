@@ -1,0 +1,240 @@
+//! Cargo's configuration in the repository: `.cargo/config.toml` (and the older
+//! `.cargo/config`). It governs the Cargo projects in the directory tree it sits in (the
+//! nearest one stands for Cargo's merge of every ancestor's). `[registries.NAME] index`
+//! defines the registries that dependencies pin with `registry = "NAME"`;
+//! `[registry] default` makes one of them the default; `[source.crates-io] replace-with`
+//! *replaces* the default registry with the source it names (like pip's `--index-url`),
+//! following `replace-with` chains to a `registry`/`git` URL, or to a `local-registry` or
+//! `directory` on disk, which needs no host at all.
+
+use std::path::Path;
+
+use toml_edit::TableLike;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::formats::toml_support::{self, Reader};
+use crate::formats::{ParseContext, expand_variables};
+use crate::model::{Declared, Installer, Role};
+use crate::source::{Location, SourceFile};
+
+pub struct CargoConfig;
+
+pub const NAME: &str = "rust/cargo-config";
+
+/// `replace-with` chains longer than this are reported as a loop.
+const MAX_REPLACEMENTS: usize = 16;
+
+impl super::Format for CargoConfig {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn title(&self) -> &'static str {
+        "Cargo configuration"
+    }
+
+    fn files(&self) -> &'static str {
+        "`.cargo/config.toml`, `.cargo/config`"
+    }
+
+    fn reads(&self) -> &'static str {
+        "`[registries.NAME] index` (for dependencies with `registry = \"NAME\"`), `[registry] default`, `[source.crates-io] replace-with` chains to a `registry`/`git` URL (replaces the default registry) or a `local-registry`/`directory` (no host); applies to the Cargo projects in its tree (nearest wins)"
+    }
+
+    fn matches(&self, path: &Path) -> bool {
+        let parent = path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|name| name == ".cargo");
+        parent && matches!(super::file_name(path).as_str(), "config.toml" | "config")
+    }
+
+    fn parse(&self, file: &SourceFile, context: &ParseContext) -> crate::model::Manifest {
+        let document = match toml_support::parse(file) {
+            Ok(document) => document,
+            Err(error) => {
+                return Reader::failed(file, NAME, Installer::Cargo, Role::Config, error);
+            }
+        };
+        let mut reader = Reader::new(file, NAME, Installer::Cargo, Role::Config);
+        let root = document.as_table();
+        if let Some(item) = root.get("registries")
+            && let Some(registries) = reader.table(item, "registries")
+        {
+            for (name, item) in registries.iter() {
+                let path = format!("registries.{name}");
+                let Some(registry) = reader.table(item, &path) else {
+                    continue;
+                };
+                if let Some((raw, at)) = reader.string_key(registry, "index", &path) {
+                    let declared = registry_index(&mut reader, raw, &at, context);
+                    reader
+                        .manifest
+                        .options
+                        .named
+                        .push((name.to_string(), declared));
+                }
+            }
+        }
+        if let Some(item) = root.get("registry")
+            && let Some(registry) = reader.table(item, "registry")
+            && let Some((name, at)) = reader.string_key(registry, "default", "registry")
+        {
+            let found = reader
+                .manifest
+                .options
+                .named
+                .iter()
+                .find(|(defined, _)| defined == name)
+                .map(|(_, declared)| Declared {
+                    remote: declared.remote.clone(),
+                    at: at.clone(),
+                });
+            match found {
+                Some(declared) => reader.manifest.options.index_url = Some(declared),
+                None => unknown_source(&mut reader, name, &at),
+            }
+        }
+        if let Some(item) = root.get("source")
+            && let Some(sources) = reader.table(item, "source")
+        {
+            replacement(&mut reader, sources, context);
+        }
+        reader.finish()
+    }
+}
+
+/// Follows `[source.crates-io] replace-with` to what actually serves crates.
+fn replacement(reader: &mut Reader<'_>, sources: &dyn TableLike, context: &ParseContext) {
+    let mut current = "crates-io".to_string();
+    for _ in 0..MAX_REPLACEMENTS {
+        let path = format!("source.{current}");
+        let Some(source) = sources
+            .get(&current)
+            .and_then(|item| reader.table(item, &path))
+        else {
+            return;
+        };
+        if let Some((next, at)) = reader.string_key(source, "replace-with", &path) {
+            if sources.contains_key(next) {
+                current = next.to_string();
+                continue;
+            }
+            // `replace-with` may also name a registry from `[registries]`.
+            let named = reader
+                .manifest
+                .options
+                .named
+                .iter()
+                .find(|(name, _)| name == next)
+                .map(|(_, declared)| Declared {
+                    remote: declared.remote.clone(),
+                    at: at.clone(),
+                });
+            match named {
+                Some(declared) => reader.manifest.options.index_url = Some(declared),
+                None => unknown_source(reader, next, &at),
+            }
+            return;
+        }
+        if current == "crates-io" {
+            // The default source itself, not replaced.
+            return;
+        }
+        for key in ["registry", "git"] {
+            if let Some((raw, at)) = reader.string_key(source, key, &path) {
+                let declared = registry_index(reader, raw, &at, context);
+                reader.manifest.options.index_url = Some(declared);
+                return;
+            }
+        }
+        for key in ["local-registry", "directory"] {
+            if let Some((_, at)) = reader.string_key(source, key, &path) {
+                // Vendored crates: the default registry is replaced by files on disk.
+                reader.manifest.options.index_url = Some(Declared { remote: None, at });
+                return;
+            }
+        }
+        return;
+    }
+    let at = reader.file.line_location(1, 1);
+    reader.problem(
+        at,
+        format!("`replace-with` chains loop or nest deeper than {MAX_REPLACEMENTS} sources"),
+    );
+}
+
+fn unknown_source(reader: &mut Reader<'_>, name: &str, at: &Location) {
+    reader.manifest.diagnostics.push(
+        Diagnostic::at(
+            Code::UnknownIndexName,
+            reader.file,
+            at.clone(),
+            format!("no source or registry named `{name}` is defined in this file"),
+        )
+        .with_help("define it under `[source.NAME]` or `[registries.NAME]`"),
+    );
+}
+
+/// A registry index URL as Cargo writes it: `sparse+https://…` for the sparse protocol,
+/// `registry+https://…` in lockfiles, a plain `https://…` for a git index.
+pub(crate) fn strip_protocol(raw: &str) -> &str {
+    raw.strip_prefix("sparse+")
+        .or_else(|| raw.strip_prefix("registry+"))
+        .unwrap_or(raw)
+}
+
+/// Whether a registry URL is the default registry's (its sparse index host, or the git
+/// index on GitHub that lockfiles name even when the sparse protocol is used).
+pub(crate) fn is_default_registry(raw: &str) -> bool {
+    let url = strip_protocol(raw).trim_end_matches('/');
+    let Ok(remote) = crate::remote::parse(url) else {
+        return false;
+    };
+    remote.host == crate::host::reverse("io.crates.index")
+        || (remote.host == "github.com"
+            && remote
+                .path
+                .trim_end_matches(".git")
+                .eq_ignore_ascii_case("/rust-lang/crates.io-index"))
+}
+
+fn registry_index(
+    reader: &mut Reader<'_>,
+    raw: &str,
+    at: &Location,
+    context: &ParseContext,
+) -> Declared {
+    let expanded = expand_variables(raw, context);
+    reader.index(strip_protocol(&expanded), at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::Format;
+
+    #[test]
+    fn only_files_in_a_cargo_directory_match() {
+        assert!(CargoConfig.matches(Path::new(".cargo/config.toml")));
+        assert!(CargoConfig.matches(Path::new("crates/a/.cargo/config")));
+        assert!(!CargoConfig.matches(Path::new("config.toml")));
+        assert!(!CargoConfig.matches(Path::new("cargo/config.toml")));
+    }
+
+    #[test]
+    fn the_default_registry_is_recognised_in_every_spelling() {
+        let sparse = format!(
+            "sparse+https://{}/",
+            crate::host::reverse("io.crates.index")
+        );
+        assert!(is_default_registry(&sparse));
+        assert!(is_default_registry(
+            "registry+https://github.com/rust-lang/crates.io-index"
+        ));
+        assert!(!is_default_registry(
+            "sparse+https://cargo.example.com/index/"
+        ));
+        assert!(!is_default_registry("https://github.com/other/index"));
+    }
+}

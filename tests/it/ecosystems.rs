@@ -1,0 +1,211 @@
+//! What must hold for the ecosystems beyond Python, conda and npm (Cargo, Go, Julia, pixi,
+//! apt), asserted on small projects written here: the default registry comes with every
+//! host it needs, configuration replaces it only in its own tree, pixi ignores
+//! `.condarc`, plain-HTTP apt archives keep port 80, and no input makes a parser panic.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pkgallow::discover::{ScanOptions, discover};
+use pkgallow::knowledge::Knowledge;
+use pkgallow::resolve::{Resolution, resolve};
+
+use crate::support;
+
+/// Writes `files` (placeholders expanded) into a temporary directory and scans it.
+fn scan(files: &[(&str, &str)], env: Option<&[(&str, &str)]>) -> Resolution {
+    let temp = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let target = temp.path().join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, support::expand(text)).unwrap();
+    }
+    let options = ScanOptions {
+        env: env.map(|pairs| {
+            pairs
+                .iter()
+                .map(|(name, value)| ((*name).to_string(), (*value).to_string()))
+                .collect::<BTreeMap<_, _>>()
+        }),
+        ..ScanOptions::default()
+    };
+    let project = discover(&[temp.path().to_path_buf()], &options).unwrap();
+    resolve(&project, &Knowledge::embedded().unwrap())
+}
+
+/// Host → the evidence paths that need it.
+fn needs(resolution: &Resolution) -> BTreeMap<String, BTreeSet<String>> {
+    let mut needs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for endpoint in &resolution.endpoints {
+        needs
+            .entry(format!("{}:{}", endpoint.host, endpoint.port))
+            .or_default()
+            .extend(endpoint.evidence.iter().map(|e| e.path.clone()));
+    }
+    needs
+}
+
+fn host(placeholder: &str) -> String {
+    support::expand(placeholder)
+}
+
+#[test]
+fn cargo_source_replacement_replaces_the_default_registry_in_its_tree_only() {
+    let resolution = scan(
+        &[
+            ("public/Cargo.toml", "[dependencies]\nserde = \"1\"\n"),
+            ("mirrored/Cargo.toml", "[dependencies]\nserde = \"1\"\n"),
+            (
+                "mirrored/.cargo/config.toml",
+                "[source.crates-io]\nreplace-with = \"corp\"\n\n[source.corp]\nregistry = \"sparse+https://crates.corp.example.com/index/\"\n",
+            ),
+        ],
+        None,
+    );
+    let needs = needs(&resolution);
+    for placeholder in [
+        "{{host:io.crates.index}}:443",
+        "{{host:io.crates.static}}:443",
+        "{{host:io.crates}}:443",
+    ] {
+        assert_eq!(
+            needs.get(&host(placeholder)),
+            Some(&BTreeSet::from(["public/Cargo.toml".to_string()])),
+            "{placeholder}: {needs:?}"
+        );
+    }
+    assert!(
+        needs["crates.corp.example.com:443"].contains("mirrored/.cargo/config.toml"),
+        "{needs:?}"
+    );
+}
+
+#[test]
+fn go_private_modules_skip_the_mirror_only_with_env() {
+    let files = [(
+        "svc/go.mod",
+        "module example.com/svc\n\nrequire github.com/contoso/private v1.0.0\n",
+    )];
+    let default = needs(&scan(&files, None));
+    assert!(default.contains_key("proxy.golang.org:443"), "{default:?}");
+    assert!(default.contains_key("sum.golang.org:443"), "{default:?}");
+    assert!(!default.contains_key("github.com:443"), "{default:?}");
+    let private = needs(&scan(&files, Some(&[("GOPRIVATE", "github.com/contoso")])));
+    assert!(private.contains_key("github.com:443"), "{private:?}");
+    assert!(!private.contains_key("proxy.golang.org:443"), "{private:?}");
+    assert!(!private.contains_key("sum.golang.org:443"), "{private:?}");
+}
+
+#[test]
+fn pixi_channels_ignore_condarc() {
+    let resolution = scan(
+        &[
+            (
+                ".condarc",
+                "channel_alias: https://conda.corp.example.com\nchannels: [corp]\n",
+            ),
+            ("env/environment.yml", "dependencies:\n  - numpy\n"),
+            (
+                "pixi/pixi.toml",
+                "[workspace]\nchannels = [\"conda-forge\"]\nplatforms = [\"linux-64\"]\n",
+            ),
+        ],
+        None,
+    );
+    let needs = needs(&resolution);
+    assert_eq!(
+        needs.get("conda.anaconda.org:443"),
+        Some(&BTreeSet::from(["pixi/pixi.toml".to_string()])),
+        "{needs:?}"
+    );
+    assert!(needs["conda.corp.example.com:443"].contains(".condarc"));
+}
+
+#[test]
+fn apt_sources_keep_the_port_of_their_scheme() {
+    let resolution = scan(
+        &[(
+            "docker/sources.list",
+            "deb http://{{host:org.debian.deb}}/debian bookworm main\ndeb https://apt.example.com/debian bookworm main\n",
+        )],
+        None,
+    );
+    let needs = needs(&resolution);
+    assert!(
+        needs.contains_key(&host("{{host:org.debian.deb}}:80")),
+        "{needs:?}"
+    );
+    assert!(needs.contains_key("apt.example.com:443"), "{needs:?}");
+    assert_eq!(needs.len(), 2, "{needs:?}");
+}
+
+#[test]
+fn julia_packages_come_from_the_package_server_and_its_regional_servers() {
+    let resolution = scan(
+        &[(
+            "Project.toml",
+            "[deps]\nFlux = \"587475ba-b771-5e3f-ad9e-33799f191a9c\"\n",
+        )],
+        None,
+    );
+    let hosts: BTreeSet<&str> = resolution
+        .endpoints
+        .iter()
+        .map(|endpoint| endpoint.host.as_str())
+        .collect();
+    assert_eq!(
+        hosts,
+        BTreeSet::from(["pkg.julialang.org", "*.pkg.julialang.org"])
+    );
+}
+
+/// Every prefix of every fixture of these formats (a file cut off anywhere), and variants
+/// with CRLF line ends and non-ASCII whitespace, parse without a panic.
+#[test]
+fn truncated_and_odd_inputs_never_panic() {
+    use pkgallow::formats::{FORMATS, ParseContext};
+    use pkgallow::source::SourceFile;
+
+    let folders = [
+        "apt_sources",
+        "cargo_config",
+        "cargo_lock",
+        "cargo_toml",
+        "go_mod",
+        "pixi_lock",
+        "pixi_toml",
+        "project_toml",
+    ];
+    let context = ParseContext::default();
+    let mut parsed = 0;
+    for folder in folders {
+        let name = folder.replace('_', "-");
+        let format = FORMATS
+            .iter()
+            .find(|format| format.name().ends_with(&format!("/{name}")))
+            .unwrap();
+        let directory = support::root().join("tests/fixtures/formats").join(folder);
+        for path in support::files(&directory) {
+            let file_name = path.file_name().unwrap().to_string_lossy().to_string();
+            let text = support::expand(&std::fs::read_to_string(&path).unwrap());
+            let variants = [
+                text.clone(),
+                text.replace('\n', "\r\n"),
+                text.replace(' ', "\u{3000}").replace('\t', "\u{a0}"),
+            ];
+            for (index, variant) in variants.iter().enumerate() {
+                // Every character of the file as written; the variants at line ends.
+                let cuts = variant
+                    .char_indices()
+                    .filter(|(_, c)| index == 0 || *c == '\n')
+                    .map(|(cut, _)| cut)
+                    .chain([variant.len()]);
+                for cut in cuts {
+                    let file = SourceFile::new(file_name.clone(), &variant[..cut]);
+                    let _ = format.parse(&file, &context);
+                    parsed += 1;
+                }
+            }
+        }
+    }
+    assert!(parsed > 1000, "only {parsed} inputs parsed");
+}
