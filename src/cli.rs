@@ -46,6 +46,43 @@ pub struct ScanInput {
     /// Add a knowledge file in the same TOML format as the built-in knowledge base.
     #[arg(long, value_name = "FILE")]
     pub knowledge: Vec<PathBuf>,
+
+    /// Skip files larger than this (bytes, or with a unit: 512KiB, 16MiB); a skipped file
+    /// is a P103 warning.
+    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = crate::limits::parse_size, help_heading = "Limits")]
+    pub max_file_size: u64,
+
+    /// Skip files with a line longer than this (bytes, or with a unit); a skipped file is
+    /// a P502 warning.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_line_length, help_heading = "Limits")]
+    pub max_line_length: usize,
+
+    /// Read at most this many dependency files; the first file not read is a P501
+    /// warning.
+    #[arg(long, value_name = "N", default_value_t = crate::limits::Limits::DEFAULT_MAX_FILES, help_heading = "Limits")]
+    pub max_files: usize,
+
+    /// Follow `-r`/`-c` includes at most this many files deep; a deeper include is a P310
+    /// warning.
+    #[arg(long, value_name = "N", default_value_t = crate::limits::Limits::DEFAULT_MAX_INCLUDE_DEPTH, help_heading = "Limits")]
+    pub max_include_depth: usize,
+}
+
+impl ScanInput {
+    /// The limits these options set.
+    pub fn limits(&self) -> crate::limits::Limits {
+        crate::limits::Limits {
+            max_file_size: self.max_file_size,
+            max_line_length: self.max_line_length,
+            max_files: self.max_files,
+            max_include_depth: self.max_include_depth,
+        }
+    }
+}
+
+fn parse_line_length(text: &str) -> Result<usize, String> {
+    let size = crate::limits::parse_size(text)?;
+    usize::try_from(size).map_err(|_| format!("`{text}` is too large"))
 }
 
 #[derive(Debug, Args)]

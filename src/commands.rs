@@ -32,6 +32,7 @@ pub(crate) fn run_scan(input: &ScanInput) -> anyhow::Result<Resolution> {
         env: input
             .env
             .then(|| std::env::vars().collect::<BTreeMap<String, String>>()),
+        limits: input.limits(),
     };
     let project = discover::discover(&paths, &options)?;
     Ok(resolve::resolve(&project, &knowledge))

@@ -55,10 +55,14 @@ pub enum Code {
     RegisteredEnvironment,
     /// P312: OS packages are installed on a base image of unknown distribution.
     UnknownBaseImage,
+    /// P501: the scan stopped at `--max-files`; later files were not read.
+    TooManyFiles,
+    /// P502: a file with a line over `--max-line-length` was skipped.
+    LineTooLong,
 }
 
 impl Code {
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 24] = [
         Code::ReadError,
         Code::BinaryFile,
         Code::FileTooLarge,
@@ -81,6 +85,8 @@ impl Code {
         Code::IncludeTooDeep,
         Code::RegisteredEnvironment,
         Code::UnknownBaseImage,
+        Code::TooManyFiles,
+        Code::LineTooLong,
     ];
 
     /// The stable code shown to users and in JSON.
@@ -108,6 +114,8 @@ impl Code {
             Code::IncludeTooDeep => "P310",
             Code::RegisteredEnvironment => "P311",
             Code::UnknownBaseImage => "P312",
+            Code::TooManyFiles => "P501",
+            Code::LineTooLong => "P502",
         }
     }
 
@@ -136,6 +144,8 @@ impl Code {
             Code::IncludeTooDeep => "include-too-deep",
             Code::RegisteredEnvironment => "registered-environment",
             Code::UnknownBaseImage => "unknown-base-image",
+            Code::TooManyFiles => "too-many-files",
+            Code::LineTooLong => "line-too-long",
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod emit;
 pub mod formats;
 pub mod host;
 pub mod knowledge;
+pub mod limits;
 pub mod model;
 pub mod plan;
 pub mod redact;

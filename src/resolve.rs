@@ -26,8 +26,9 @@ use crate::model::{
 use crate::remote::Remote;
 use crate::source::Location;
 
-/// Includes deeper than this are reported and not followed.
-pub const MAX_INCLUDE_DEPTH: usize = 64;
+/// Includes deeper than this are reported and not followed, unless
+/// `--max-include-depth` says otherwise.
+pub const MAX_INCLUDE_DEPTH: usize = crate::limits::Limits::DEFAULT_MAX_INCLUDE_DEPTH;
 
 /// A resolved include edge: the included file's display path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +54,8 @@ pub struct Project {
     /// The text of every parsed file, so that diagnostics found after parsing (an include
     /// cycle, a missing include) can still show their source line.
     pub files: BTreeMap<String, crate::source::SourceFile>,
+    /// The scan's limits (resolution enforces the include depth).
+    pub limits: crate::limits::Limits,
 }
 
 /// The outcome of a scan.
@@ -421,15 +424,19 @@ fn collect_unit<'a>(
             );
             continue;
         }
-        if stack.len() >= MAX_INCLUDE_DEPTH {
-            diagnostics.push(Diagnostic::new(
-                Code::IncludeTooDeep,
-                edge.at.clone(),
-                format!(
-                    "includes nest deeper than {MAX_INCLUDE_DEPTH} files; `{}` is not followed",
-                    edge.target
-                ),
-            ));
+        let max_depth = project.limits.max_include_depth;
+        if stack.len() >= max_depth {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::IncludeTooDeep,
+                    edge.at.clone(),
+                    format!(
+                        "includes nest deeper than {max_depth} files (--max-include-depth); `{}` is not followed",
+                        edge.target
+                    ),
+                )
+                .with_help("raise --max-include-depth to follow it"),
+            );
             continue;
         }
         collect_unit(
