@@ -93,6 +93,15 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
     pub format: ScanFormat,
+
+    /// Write to this file (atomically: a temporary file, then a rename); `-` is standard
+    /// output, the default.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Overwrite an existing `--output` file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -103,6 +112,9 @@ pub enum ScanFormat {
     Json,
     /// Markdown tables for pull requests and tickets.
     Markdown,
+    /// One self-contained HTML page for a security review: hosts with purpose and
+    /// evidence, filterable by ecosystem and kind, beside the generated rules.
+    Html,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,14 @@ use crate::resolve::{self, Resolution};
 
 /// Scans the input paths: discovery, parsing and resolution against the knowledge base.
 pub(crate) fn run_scan(input: &ScanInput) -> anyhow::Result<Resolution> {
+    run_scan_project(input).map(|(_, resolution)| resolution)
+}
+
+/// [`run_scan`], also returning what discovery found (the files' text, for reports that
+/// show evidence lines as written).
+pub(crate) fn run_scan_project(
+    input: &ScanInput,
+) -> anyhow::Result<(crate::resolve::Project, Resolution)> {
     let mut extra = Vec::new();
     for path in &input.knowledge {
         let text = fs_err::read_to_string(path).context("cannot read the knowledge file")?;
@@ -35,5 +43,6 @@ pub(crate) fn run_scan(input: &ScanInput) -> anyhow::Result<Resolution> {
         limits: input.limits(),
     };
     let project = discover::discover(&paths, &options)?;
-    Ok(resolve::resolve(&project, &knowledge))
+    let resolution = resolve::resolve(&project, &knowledge);
+    Ok((project, resolution))
 }

@@ -8,6 +8,7 @@ mod azure_loader;
 mod cli;
 mod corpus;
 mod formats;
+mod html_report;
 mod iac_parsers;
 mod python;
 mod repos;
