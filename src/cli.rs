@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// with evidence, and writes the outbound rules for a locked-down Azure Machine Learning
 /// workspace.
 #[derive(Debug, Parser)]
-#[command(name = "pkgallow", version, about, long_about = None)]
+#[command(name = "pkgallow", version = crate::knowledge::VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -22,6 +22,30 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List every supported file format, its files and what is read from them.
     Formats(FormatsArgs),
+    /// Print a shell completion script.
+    ///
+    /// For example `pkgallow completions bash > /etc/bash_completion.d/pkgallow`.
+    Completions(CompletionsArgs),
+    /// Print a manual page (roff), generated from the command line's definition.
+    ///
+    /// For example `pkgallow man > /usr/local/share/man/man1/pkgallow.1`, and
+    /// `pkgallow man scan` for pkgallow-scan(1).
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's page (`pkgallow man scan` is pkgallow-scan(1)); without it, the
+    /// main page pkgallow(1).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

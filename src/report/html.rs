@@ -421,14 +421,8 @@ mod tests {
         let hash = |text: &str| {
             base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text.as_bytes()))
         };
-        let style = format!(
-            "style-src 'sha256-{}'",
-            hash(STYLE)
-        );
-        let script = format!(
-            "script-src 'sha256-{}'",
-            hash(SCRIPT)
-        );
+        let style = format!("style-src 'sha256-{}'", hash(STYLE));
+        let script = format!("script-src 'sha256-{}'", hash(SCRIPT));
         assert!(CONTENT_SECURITY_POLICY.contains(&style), "expected {style}");
         assert!(
             CONTENT_SECURITY_POLICY.contains(&script),

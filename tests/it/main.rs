@@ -7,6 +7,7 @@
 mod azure_loader;
 mod cli;
 mod corpus;
+mod distribution;
 mod formats;
 mod html_report;
 mod iac_parsers;
