@@ -11,6 +11,7 @@ mod distribution;
 mod formats;
 mod html_report;
 mod iac_parsers;
+mod properties;
 mod python;
 mod repos;
 mod robustness;
