@@ -131,3 +131,99 @@ fn no_color_is_respected() {
         assert!(!escape(&output), "{args:?} printed colour");
     }
 }
+
+/// The CI recipes in docs/ci.md are valid YAML, and every pkgallow command in them parses
+/// with today's command line (`audit` commands too, once the CLI has `audit`).
+#[test]
+fn ci_recipes_parse() {
+    use clap::{CommandFactory, Parser};
+    let text = std::fs::read_to_string(support::root().join("docs/ci.md")).unwrap();
+    let mut blocks: Vec<(&str, String)> = Vec::new();
+    let mut current: Option<(&str, String)> = None;
+    for line in text.lines() {
+        if let Some(fence) = line.strip_prefix("```") {
+            match current.take() {
+                Some(block) => blocks.push(block),
+                None => current = Some((fence.trim(), String::new())),
+            }
+        } else if let Some((_, body)) = &mut current {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    let yaml: Vec<&String> = blocks
+        .iter()
+        .filter(|(language, _)| *language == "yaml")
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(
+        yaml.len(),
+        2,
+        "a GitHub Actions and an Azure Pipelines example"
+    );
+    for body in &yaml {
+        let documents =
+            <saphyr::YamlOwned as saphyr::LoadableYamlNode>::load_from_str(body).unwrap();
+        assert_eq!(documents.len(), 1, "{body}");
+        assert!(documents[0].as_mapping().is_some(), "{body}");
+    }
+    let has_audit = pkgallow::cli::Cli::command()
+        .find_subcommand("audit")
+        .is_some();
+    let mut checked = 0;
+    for (language, body) in &blocks {
+        if !matches!(*language, "yaml" | "sh") {
+            continue;
+        }
+        for line in body.lines() {
+            for (at, _) in line.match_indices("pkgallow ") {
+                // Only where a command starts (not "Cache the pkgallow binary").
+                let before = line[..at].trim_end();
+                let starts_command = [
+                    "",
+                    "-",
+                    "run:",
+                    "- script:",
+                    "script:",
+                    "|",
+                    "||",
+                    "&&",
+                    ";",
+                ]
+                .iter()
+                .any(|lead| {
+                    before.trim_start() == *lead
+                        || (!lead.is_empty() && lead.len() <= 2 && before.ends_with(lead))
+                });
+                if !starts_command {
+                    continue;
+                }
+                let rest = &line[at + "pkgallow ".len()..];
+                let command = rest.split(['>', '|', ';', '&']).next().unwrap_or_default();
+                let words: Vec<String> = command
+                    .split_whitespace()
+                    .map(|word| {
+                        word.trim_matches('"')
+                            .replace("$RULES", "rules.yml")
+                            .replace("$(RULES)", "rules.yml")
+                    })
+                    .collect();
+                let Some(first) = words.first() else { continue };
+                if !(first.starts_with("--") || first.chars().all(|c| c.is_ascii_lowercase())) {
+                    continue;
+                }
+                if first == "audit" && !has_audit {
+                    continue;
+                }
+                let arguments = std::iter::once("pkgallow".to_string()).chain(words.clone());
+                match pkgallow::cli::Cli::try_parse_from(arguments) {
+                    Ok(_) => {}
+                    Err(error) if error.kind() == clap::error::ErrorKind::DisplayVersion => {}
+                    Err(error) => panic!("docs/ci.md: `pkgallow {}`: {error}", words.join(" ")),
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 6, "only {checked} commands checked");
+}
