@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// with evidence, and writes the outbound rules for a locked-down Azure Machine Learning
 /// workspace.
 #[derive(Debug, Parser)]
-#[command(name = "pkgallow", version, about, long_about = None)]
+#[command(name = "pkgallow", version = crate::knowledge::VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -24,6 +24,15 @@ pub enum Command {
     Formats(FormatsArgs),
     /// Write a commented starter policy file, `pkgallow.toml`.
     Init(InitArgs),
+    /// Print a shell completion script.
+    ///
+    /// For example `pkgallow completions bash > /etc/bash_completion.d/pkgallow`.
+    Completions(CompletionsArgs),
+    /// Print a manual page (roff), generated from the command line's definition.
+    ///
+    /// For example `pkgallow man > /usr/local/share/man/man1/pkgallow.1`, and
+    /// `pkgallow man scan` for pkgallow-scan(1).
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -40,6 +49,21 @@ pub struct InitArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's page (`pkgallow man scan` is pkgallow-scan(1)); without it, the
+    /// main page pkgallow(1).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +93,42 @@ pub struct ScanInput {
     /// generate defaults); default: `pkgallow.toml` in the scanned directory, if any.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Skip files larger than this (bytes, or with a unit: 512KiB, 16MiB); a skipped file
+    /// is a P103 warning.
+    #[arg(long, value_name = "SIZE", default_value = "128MiB", value_parser = crate::limits::parse_size, help_heading = "Limits")]
+    pub max_file_size: u64,
+
+    /// Skip files with a line longer than this (bytes, or with a unit); a skipped file is
+    /// a P502 warning.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_line_length, help_heading = "Limits")]
+    pub max_line_length: usize,
+
+    /// Read at most this many dependency files; the first file not read is a P501
+    /// warning.
+    #[arg(long, value_name = "N", default_value_t = crate::limits::Limits::DEFAULT_MAX_FILES, help_heading = "Limits")]
+    pub max_files: usize,
+
+    /// Follow `-r`/`-c` includes at most this many files deep; a deeper include is a P310
+    /// warning.
+    #[arg(long, value_name = "N", default_value_t = crate::limits::Limits::DEFAULT_MAX_INCLUDE_DEPTH, help_heading = "Limits")]
+    pub max_include_depth: usize,
+}
+
+impl ScanInput {
+    /// The limits these options set.
+    pub fn limits(&self) -> crate::limits::Limits {
+        crate::limits::Limits {
+            max_file_size: self.max_file_size,
+            max_line_length: self.max_line_length,
+            max_files: self.max_files,
+            max_include_depth: self.max_include_depth,
+        }
+    }
+}
+
+fn parse_line_length(text: &str) -> Result<usize, String> {
+    let size = crate::limits::parse_size(text)?;
+    usize::try_from(size).map_err(|_| format!("`{text}` is too large"))
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +139,15 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
     pub format: ScanFormat,
+
+    /// Write to this file (atomically: a temporary file, then a rename); `-` is standard
+    /// output, the default.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Overwrite an existing `--output` file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,6 +158,9 @@ pub enum ScanFormat {
     Json,
     /// Markdown tables for pull requests and tickets.
     Markdown,
+    /// One self-contained HTML page for a security review: hosts with purpose and
+    /// evidence, filterable by ecosystem and kind, beside the generated rules.
+    Html,
 }
 
 #[derive(Debug, Args)]

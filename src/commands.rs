@@ -1,9 +1,11 @@
 //! The edge: the only code that reads arguments, prints and writes files. Each
 //! subcommand is one module.
 
+pub(crate) mod completions;
 pub(crate) mod formats;
 pub(crate) mod generate;
 pub(crate) mod init;
+pub(crate) mod man;
 pub(crate) mod scan;
 
 use std::collections::BTreeMap;
@@ -24,6 +26,9 @@ use crate::resolve::{self, Resolution};
 
 /// A scan with the organisation's policy applied.
 pub(crate) struct Scanned {
+    /// What discovery found (the files' text, for reports that show evidence lines as
+    /// written).
+    pub(crate) project: crate::resolve::Project,
     pub(crate) resolution: Resolution,
     pub(crate) policy: Policy,
     /// Needed hosts the policy denies, for the plan.
@@ -63,6 +68,7 @@ pub(crate) fn run_scan(input: &ScanInput) -> anyhow::Result<Scanned> {
             .then(|| std::env::vars().collect::<BTreeMap<String, String>>()),
         progress: Some(Arc::clone(&progress)),
         exclude: policy.exclude.clone(),
+        limits: input.limits(),
     };
     let indicator = ProgressIndicator::start(progress);
     let project = discover::discover(&paths, &options);
@@ -71,6 +77,7 @@ pub(crate) fn run_scan(input: &ScanInput) -> anyhow::Result<Scanned> {
     let mut resolution = resolve::resolve(&project, &knowledge);
     let denied = policy.apply(&mut resolution, &knowledge, &project.files);
     Ok(Scanned {
+        project,
         resolution,
         policy,
         denied,

@@ -64,10 +64,14 @@ pub enum Code {
     ModuleDiscovery,
     /// P321: an apt `mirror+` list: the archive hosts it names are read at run time.
     MirrorList,
+    /// P501: the scan stopped at `--max-files`; later files were not read.
+    TooManyFiles,
+    /// P502: a file with a line over `--max-line-length` was skipped.
+    LineTooLong,
 }
 
 impl Code {
-    pub const ALL: [Code; 26] = [
+    pub const ALL: [Code; 28] = [
         Code::ReadError,
         Code::BinaryFile,
         Code::FileTooLarge,
@@ -94,6 +98,8 @@ impl Code {
         Code::ExpectedHostUnused,
         Code::ModuleDiscovery,
         Code::MirrorList,
+        Code::TooManyFiles,
+        Code::LineTooLong,
     ];
 
     /// The stable code shown to users and in JSON.
@@ -125,6 +131,8 @@ impl Code {
             Code::ExpectedHostUnused => "P402",
             Code::ModuleDiscovery => "P320",
             Code::MirrorList => "P321",
+            Code::TooManyFiles => "P501",
+            Code::LineTooLong => "P502",
         }
     }
 
@@ -157,6 +165,8 @@ impl Code {
             Code::ExpectedHostUnused => "expected-host-unused",
             Code::ModuleDiscovery => "module-discovery",
             Code::MirrorList => "mirror-list",
+            Code::TooManyFiles => "too-many-files",
+            Code::LineTooLong => "line-too-long",
         }
     }
 }

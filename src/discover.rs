@@ -17,12 +17,13 @@ use ignore::overrides::OverrideBuilder;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::{self, Format, ParseContext, requirements_txt};
+use crate::limits::Limits;
 use crate::resolve::{Edge, Project, environment_options};
 use crate::source::{Location, SourceFile};
 
-/// Files larger than this are skipped with a warning. Generous: a monorepo's npm
-/// lockfile of 100,000 packages is about 35 MB.
-pub const MAX_FILE_SIZE: u64 = 128 * 1024 * 1024;
+/// Files larger than this are skipped with a warning, unless `--max-file-size` says
+/// otherwise.
+pub const MAX_FILE_SIZE: u64 = Limits::DEFAULT_MAX_FILE_SIZE;
 
 /// How to scan.
 #[derive(Clone, Debug, Default)]
@@ -35,6 +36,8 @@ pub struct ScanOptions {
     pub exclude: Vec<String>,
     /// Counters a caller may watch to show progress; discovery only increments them.
     pub progress: Option<Arc<Progress>>,
+    /// File size, line length, file count and include depth limits.
+    pub limits: Limits,
 }
 
 /// How far a scan has got, for a progress indicator.
@@ -44,6 +47,13 @@ pub struct Progress {
     pub walked: AtomicUsize,
     /// Files read and parsed.
     pub parsed: AtomicUsize,
+}
+
+/// How many files may still be read, shared by every root; the first file over the
+/// limit is reported once and the walk stops there.
+struct Budget {
+    read: usize,
+    exhausted: bool,
 }
 
 /// A file read from disk, or why it was not.
@@ -58,7 +68,14 @@ pub fn discover(roots: &[PathBuf], options: &ScanOptions) -> anyhow::Result<Proj
     let context = ParseContext {
         env: options.env.clone(),
     };
-    let mut project = Project::default();
+    let mut project = Project {
+        limits: options.limits,
+        ..Project::default()
+    };
+    let mut budget = Budget {
+        read: 0,
+        exhausted: false,
+    };
     if let Some(env) = &options.env {
         let (environment, diagnostics) = environment_options(env);
         project.environment = environment;
@@ -87,6 +104,8 @@ pub fn discover(roots: &[PathBuf], options: &ScanOptions) -> anyhow::Result<Proj
             project: &mut project,
             fs_paths: BTreeMap::new(),
             queue: VecDeque::new(),
+            limits: &options.limits,
+            budget: &mut budget,
         };
         walker.walk()?;
     }
@@ -104,6 +123,8 @@ struct Walker<'a> {
     fs_paths: BTreeMap<String, PathBuf>,
     /// Requirements files whose includes are still to be followed.
     queue: VecDeque<String>,
+    limits: &'a Limits,
+    budget: &'a mut Budget,
 }
 
 impl Walker<'_> {
@@ -162,6 +183,12 @@ impl Walker<'_> {
                 let relative = entry.path().strip_prefix(self.root).unwrap_or(entry.path());
                 if let Some(format) = formats::format_for(relative) {
                     let display = self.display(entry.path());
+                    if self.project.manifests.contains_key(&display) {
+                        continue;
+                    }
+                    if !self.spend(&display) {
+                        break;
+                    }
                     found.push((format, display, entry.path().to_path_buf()));
                 }
             }
@@ -186,11 +213,12 @@ impl Walker<'_> {
             .collect();
         let context = self.context;
         let progress = self.progress;
+        let limits = self.limits;
         let parsed = parallel_map(&found, |(format, display, path)| {
             if let Some(progress) = progress {
                 progress.parsed.fetch_add(1, Ordering::Relaxed);
             }
-            match read(path, display) {
+            match read(path, display, limits) {
                 Loaded::Text(text) => {
                     let file = SourceFile::new(display.as_str(), text);
                     let manifest = format.parse(&file, context);
@@ -212,6 +240,30 @@ impl Walker<'_> {
                 Err(diagnostic) => self.project.diagnostics.push(diagnostic),
             }
         }
+    }
+
+    /// Counts one more file read; past `--max-files`, reports the first file not read
+    /// (once per scan) and says no.
+    fn spend(&mut self, display: &str) -> bool {
+        if self.budget.read < self.limits.max_files {
+            self.budget.read += 1;
+            return true;
+        }
+        if !self.budget.exhausted {
+            self.budget.exhausted = true;
+            self.project.diagnostics.push(
+                Diagnostic::new(
+                    Code::TooManyFiles,
+                    Location::new(display, 1, 1),
+                    format!(
+                        "not read: the scan already read {} files (--max-files); this file and every later one are skipped",
+                        self.limits.max_files
+                    ),
+                )
+                .with_help("scan a narrower path, or raise --max-files"),
+            );
+        }
+        false
     }
 
     fn follow_includes(&mut self) {
@@ -255,7 +307,10 @@ impl Walker<'_> {
                     continue;
                 }
                 if !self.project.manifests.contains_key(&target_display) {
-                    match read(&target_fs, &target_display) {
+                    if !self.spend(&target_display) {
+                        continue;
+                    }
+                    match read(&target_fs, &target_display, self.limits) {
                         Loaded::Text(text) => {
                             let file = SourceFile::new(target_display.clone(), text);
                             let manifest = requirements_txt::parse(&file, self.context);
@@ -330,7 +385,8 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) ->
 
 /// Reads a file as text: too large or binary files are skipped, invalid UTF-8 is
 /// replaced, never fatal.
-fn read(path: &Path, display: &str) -> Loaded {
+fn read(path: &Path, display: &str, limits: &Limits) -> Loaded {
+    let max_size = limits.max_file_size;
     let at = || Location::new(display, 1, 1);
     let file = match fs_err::File::open(path) {
         Ok(file) => file,
@@ -343,30 +399,33 @@ fn read(path: &Path, display: &str) -> Loaded {
         }
     };
     let size = file.metadata().map_or(0, |metadata| metadata.len());
-    if size > MAX_FILE_SIZE {
+    if size > max_size {
         return Loaded::Skipped(
             Diagnostic::new(
                 Code::FileTooLarge,
                 at(),
-                format!("skipped: {size} bytes is over the {MAX_FILE_SIZE}-byte limit"),
+                format!("skipped: {size} bytes is over the {max_size}-byte limit (--max-file-size)"),
             )
-            .with_help("a dependency file this large is almost certainly generated data"),
+            .with_help("a dependency file this large is almost certainly generated data; raise --max-file-size to read it"),
         );
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     // Read at most one byte past the limit, in case the file grew after stat.
-    if let Err(error) = file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes) {
+    if let Err(error) = file
+        .take(max_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+    {
         return Loaded::Skipped(Diagnostic::new(
             Code::ReadError,
             at(),
             format!("cannot read: {}", error.kind()),
         ));
     }
-    if bytes.len() as u64 > MAX_FILE_SIZE {
+    if bytes.len() as u64 > max_size {
         return Loaded::Skipped(Diagnostic::new(
             Code::FileTooLarge,
             at(),
-            format!("skipped: over the {MAX_FILE_SIZE}-byte limit"),
+            format!("skipped: over the {max_size}-byte limit (--max-file-size)"),
         ));
     }
     if bytes[..bytes.len().min(8192)].contains(&0) {
@@ -376,11 +435,36 @@ fn read(path: &Path, display: &str) -> Loaded {
             "skipped: the file looks binary (it contains NUL bytes)",
         ));
     }
+    if let Some((number, length)) = first_long_line(&bytes, limits.max_line_length) {
+        return Loaded::Skipped(
+            Diagnostic::new(
+                Code::LineTooLong,
+                Location::new(display, number, 1),
+                format!(
+                    "skipped: line {number} is {length} bytes, over the {}-byte limit (--max-line-length)",
+                    limits.max_line_length
+                ),
+            )
+            .with_help("a line this long is minified or embedded data; raise --max-line-length to read the file"),
+        );
+    }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
     };
     Loaded::Text(text)
+}
+
+/// The first line (1-based number, length in bytes) longer than `limit`, if any.
+fn first_long_line(bytes: &[u8], limit: usize) -> Option<(u32, usize)> {
+    if bytes.len() <= limit {
+        return None;
+    }
+    bytes
+        .split(|byte| *byte == b'\n')
+        .enumerate()
+        .find(|(_, line)| line.len() > limit)
+        .map(|(index, line)| (u32::try_from(index + 1).unwrap_or(u32::MAX), line.len()))
 }
 
 fn slash_path(path: &Path) -> String {
@@ -449,5 +533,12 @@ mod tests {
         assert_eq!(normalise("a/./c.txt"), "a/c.txt");
         assert_eq!(normalise("../x.txt"), "../x.txt");
         assert_eq!(normalise("a/../../x.txt"), "../x.txt");
+    }
+
+    #[test]
+    fn long_lines_are_found_with_their_number() {
+        assert_eq!(first_long_line(b"ab\ncdef\ng", 3), Some((2, 4)));
+        assert_eq!(first_long_line(b"ab\ncde\n", 3), None);
+        assert_eq!(first_long_line(b"abcd", 3), Some((1, 4)));
     }
 }

@@ -60,8 +60,25 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
 ];
 
-/// The date the embedded knowledge was last reviewed.
-pub const REVIEWED: &str = "2026-11-26";
+/// The review date as a literal, so that [`VERSION`] is built at compile time.
+macro_rules! reviewed {
+    () => {
+        "2026-11-26"
+    };
+}
+
+/// The date the embedded knowledge was last reviewed (`YYYY-MM-DD`); bump it whenever
+/// `knowledge/*.toml` is reviewed against its sources.
+pub const REVIEWED: &str = reviewed!();
+
+/// What `pkgallow --version` prints after the name: the release and how fresh the
+/// knowledge base is, since the hosts a package source needs change over time.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (knowledge base reviewed ",
+    reviewed!(),
+    ")"
+);
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -409,6 +426,24 @@ fn invalid(file: &str, id: &str, message: &str) -> KnowledgeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reviewed_is_a_calendar_date_shown_in_the_version() {
+        let parts: Vec<u32> = REVIEWED
+            .split('-')
+            .map(|part| part.parse().unwrap())
+            .collect();
+        assert_eq!(REVIEWED.len(), 10, "{REVIEWED} is not YYYY-MM-DD");
+        assert!(
+            parts.len() == 3
+                && (2024..2100).contains(&parts[0])
+                && (1..=12).contains(&parts[1])
+                && (1..=31).contains(&parts[2]),
+            "{REVIEWED} is not YYYY-MM-DD"
+        );
+        assert!(VERSION.starts_with(env!("CARGO_PKG_VERSION")));
+        assert!(VERSION.ends_with(&format!("(knowledge base reviewed {REVIEWED})")));
+    }
 
     #[test]
     fn embedded_knowledge_is_valid() {

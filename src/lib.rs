@@ -16,6 +16,7 @@ pub mod emit;
 pub mod formats;
 pub mod host;
 pub mod knowledge;
+pub mod limits;
 pub mod model;
 pub mod plan;
 pub mod policy;
@@ -38,5 +39,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),
         Command::Formats(args) => commands::formats::run(args).map(|()| ExitCode::SUCCESS),
         Command::Init(args) => commands::init::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Completions(args) => commands::completions::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Man(args) => commands::man::run(args).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -1,6 +1,7 @@
 //! Renderers for `scan`: one module per `--format` value. Each takes the resolution and
 //! returns text; nothing here prints.
 
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
@@ -31,12 +32,14 @@ pub(crate) fn evidence_text(evidence: &Evidence) -> String {
 
 /// Replaces control characters (a newline in a file name) so that one value stays on one
 /// line in every output; a tab (go.mod indents with them) becomes one space, which keeps
-/// carets under the right character.
+/// carets under the right character. Unicode's line and paragraph separators count too
+/// (some readers break lines there), and so does the byte-order mark, which YAML forbids
+/// inside a document (found by the rule-name property test).
 pub(crate) fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '\t' => ' ',
-            c if c.is_control() => '?',
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => '?',
             c => c,
         })
         .collect()

@@ -30,8 +30,9 @@ use crate::model::{
 use crate::remote::Remote;
 use crate::source::Location;
 
-/// Includes deeper than this are reported and not followed.
-pub const MAX_INCLUDE_DEPTH: usize = 64;
+/// Includes deeper than this are reported and not followed, unless
+/// `--max-include-depth` says otherwise.
+pub const MAX_INCLUDE_DEPTH: usize = crate::limits::Limits::DEFAULT_MAX_INCLUDE_DEPTH;
 
 /// A resolved include edge: the included file's display path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +58,8 @@ pub struct Project {
     /// The text of every parsed file, so that diagnostics found after parsing (an include
     /// cycle, a missing include) can still show their source line.
     pub files: BTreeMap<String, crate::source::SourceFile>,
+    /// The scan's limits (resolution enforces the include depth).
+    pub limits: crate::limits::Limits,
 }
 
 /// The outcome of a scan.
@@ -147,15 +150,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
     // pip units rooted at requirements files.
     for root in unit_roots(project) {
         let mut files = Vec::new();
-        collect_unit(
-            project,
-            root,
-            false,
-            &mut Vec::new(),
-            &mut BTreeSet::new(),
-            &mut files,
-            &mut diagnostics,
-        );
+        collect_unit(project, root, &mut files, &mut diagnostics);
         let mut effective = Effective::default();
         if let Some(config) = configs.governing(root, formats::pip_conf::NAME) {
             governed.insert(&config.path);
@@ -453,31 +448,50 @@ fn reach<'a>(project: &'a Project, path: &'a str, reached: &mut BTreeSet<&'a str
 }
 
 /// Depth-first, pre-order: the files of a unit with whether each came in as constraints.
+/// Iterative, with an explicit stack, so that `--max-include-depth` can be raised as far
+/// as a user likes without overflowing the thread's stack.
 fn collect_unit<'a>(
     project: &'a Project,
-    path: &'a str,
-    constraint: bool,
-    stack: &mut Vec<&'a str>,
-    visited: &mut BTreeSet<&'a str>,
+    root: &'a str,
     files: &mut Vec<(&'a Manifest, bool)>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let Some(manifest) = project.manifests.get(path) else {
+    /// A file being followed: its includes from `next` on are still to visit.
+    struct Frame<'a> {
+        path: &'a str,
+        constraint: bool,
+        next: usize,
+    }
+    let mut visited: BTreeSet<&str> = BTreeSet::new();
+    let Some(manifest) = project.manifests.get(root) else {
         return;
     };
-    if !visited.insert(path) {
-        return;
-    }
-    files.push((manifest, constraint));
-    stack.push(path);
-    for edge in project.edges.get(path).into_iter().flatten() {
-        if stack.contains(&edge.target.as_str()) {
+    visited.insert(root);
+    files.push((manifest, false));
+    let mut stack = vec![Frame {
+        path: root,
+        constraint: false,
+        next: 0,
+    }];
+    let max_depth = project.limits.max_include_depth;
+    while let Some(frame) = stack.last_mut() {
+        let edges = project.edges.get(frame.path).map_or(&[][..], Vec::as_slice);
+        let Some(edge) = edges.get(frame.next) else {
+            stack.pop();
+            continue;
+        };
+        frame.next += 1;
+        let constraint = frame.constraint || edge.constraint;
+        let target = edge.target.as_str();
+        // Every file on the stack is visited, so only a visited target needs the linear
+        // look at the stack (a deep chain would otherwise be quadratic).
+        if visited.contains(target) && stack.iter().any(|frame| frame.path == target) {
             let mut cycle: Vec<&str> = stack
                 .iter()
-                .skip_while(|step| **step != edge.target)
-                .copied()
+                .map(|frame| frame.path)
+                .skip_while(|step| *step != target)
                 .collect();
-            cycle.push(&edge.target);
+            cycle.push(target);
             diagnostics.push(
                 Diagnostic::new(
                     Code::IncludeCycle,
@@ -488,28 +502,33 @@ fn collect_unit<'a>(
             );
             continue;
         }
-        if stack.len() >= MAX_INCLUDE_DEPTH {
-            diagnostics.push(Diagnostic::new(
-                Code::IncludeTooDeep,
-                edge.at.clone(),
-                format!(
-                    "includes nest deeper than {MAX_INCLUDE_DEPTH} files; `{}` is not followed",
-                    edge.target
-                ),
-            ));
+        if stack.len() >= max_depth {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::IncludeTooDeep,
+                    edge.at.clone(),
+                    format!(
+                        "includes nest deeper than {max_depth} files (--max-include-depth); `{}` is not followed",
+                        edge.target
+                    ),
+                )
+                .with_help("raise --max-include-depth to follow it"),
+            );
             continue;
         }
-        collect_unit(
-            project,
-            &edge.target,
-            constraint || edge.constraint,
-            stack,
-            visited,
-            files,
-            diagnostics,
-        );
+        let Some(manifest) = project.manifests.get(target) else {
+            continue;
+        };
+        if !visited.insert(target) {
+            continue;
+        }
+        files.push((manifest, constraint));
+        stack.push(Frame {
+            path: target,
+            constraint,
+            next: 0,
+        });
     }
-    stack.pop();
 }
 
 fn parent(path: &str) -> &str {

@@ -1,19 +1,56 @@
-//! `pkgallow scan`: prints endpoints in the chosen format; in table form the warnings go
-//! to standard error so that the table can be piped.
+//! `pkgallow scan`: prints endpoints in the chosen format, to standard output or
+//! `--output FILE` (written atomically, an existing file replaced only with `--force`).
+//! In table form the warnings go to standard error so that the table can be piped; the
+//! other formats carry them inside.
 
 use std::io::Write;
+use std::path::Path;
+
+use anyhow::bail;
 
 use crate::cli::{ScanArgs, ScanFormat};
+use crate::plan::{self, PlanOptions};
 use crate::report;
 
 pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<()> {
-    let resolution = super::run_scan(&args.input)?.resolution;
+    let destination = args
+        .output
+        .as_deref()
+        .filter(|path| *path != Path::new("-"));
+    if let Some(path) = destination
+        && path.exists()
+        && !args.force
+    {
+        bail!("`{}` exists; pass --force to overwrite it", path.display());
+    }
+    let scanned = super::run_scan(&args.input)?;
+    let resolution = &scanned.resolution;
     let text = match args.format {
-        ScanFormat::Table => report::table::render(&resolution),
-        ScanFormat::Json => report::json::render(&resolution),
-        ScanFormat::Markdown => report::markdown::render(&resolution),
+        ScanFormat::Table => report::table::render(resolution),
+        ScanFormat::Json => report::json::render(resolution),
+        ScanFormat::Markdown => report::markdown::render(resolution),
+        ScanFormat::Html => {
+            // The rules beside the evidence are what `generate` writes by default, with
+            // the policy file's defaults, prefix and denied hosts.
+            let defaults = &scanned.policy.generate;
+            let options = PlanOptions {
+                network: defaults.network.unwrap_or_default(),
+                wildcards: defaults.wildcards.unwrap_or_default(),
+                cloud: defaults.cloud.unwrap_or_default(),
+                workspace_name: defaults.workspace_name.clone(),
+                resource_group: defaults.resource_group.clone(),
+                rule_prefix: scanned.policy.rule_prefix.clone(),
+                ..PlanOptions::default()
+            };
+            let mut plan = plan::build(&resolution.endpoints, options);
+            plan.denied.clone_from(&scanned.denied);
+            report::html::render(resolution, &plan, &scanned.project.files)
+        }
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    match destination {
+        Some(path) => super::generate::write_atomically(path, &text)?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
     if args.format == ScanFormat::Table && !resolution.diagnostics.is_empty() {
         let mut stderr = std::io::stderr().lock();
         stderr.write_all(b"\n")?;

@@ -119,6 +119,7 @@ fn secrets_never_leak() {
         vec!["scan"],
         vec!["scan", "--format", "json"],
         vec!["scan", "--format", "markdown"],
+        vec!["scan", "--format", "html"],
     ];
     for emitter in pkgallow::emit::EMITTERS {
         commands.push(vec!["generate", emitter.target()]);

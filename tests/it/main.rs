@@ -7,10 +7,13 @@
 mod azure_loader;
 mod cli;
 mod corpus;
+mod distribution;
 mod ecosystems;
 mod formats;
+mod html_report;
 mod iac_parsers;
 mod policy;
+mod properties;
 mod python;
 mod repos;
 mod robustness;
