@@ -55,10 +55,13 @@ pub enum Code {
     RegisteredEnvironment,
     /// P312: OS packages are installed on a base image of unknown distribution.
     UnknownBaseImage,
+    /// P330: a repository URL built from a build-file property or expression (Maven
+    /// `${…}`, Gradle variables) whose value is not in the file.
+    UnresolvedBuildProperty,
 }
 
 impl Code {
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 23] = [
         Code::ReadError,
         Code::BinaryFile,
         Code::FileTooLarge,
@@ -81,6 +84,7 @@ impl Code {
         Code::IncludeTooDeep,
         Code::RegisteredEnvironment,
         Code::UnknownBaseImage,
+        Code::UnresolvedBuildProperty,
     ];
 
     /// The stable code shown to users and in JSON.
@@ -108,6 +112,7 @@ impl Code {
             Code::IncludeTooDeep => "P310",
             Code::RegisteredEnvironment => "P311",
             Code::UnknownBaseImage => "P312",
+            Code::UnresolvedBuildProperty => "P330",
         }
     }
 
@@ -136,6 +141,7 @@ impl Code {
             Code::IncludeTooDeep => "include-too-deep",
             Code::RegisteredEnvironment => "registered-environment",
             Code::UnknownBaseImage => "unknown-base-image",
+            Code::UnresolvedBuildProperty => "unresolved-build-property",
         }
     }
 }

@@ -13,7 +13,9 @@ use crate::source::Location;
 
 /// The program that reads a manifest; scoping rules differ per installer (uv ignores
 /// pip's configuration and pip ignores uv's).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Installer {
     Pip,
@@ -21,15 +23,34 @@ pub enum Installer {
     Poetry,
     Pipenv,
     Pdm,
+    /// npm and pnpm: both read `.npmrc`.
     Npm,
+    /// yarn 1 (classic): reads `.npmrc` and `.yarnrc`.
+    Yarn,
+    /// yarn 2+ (berry): reads only `.yarnrc.yml`.
+    YarnBerry,
+    /// R's `install.packages`, remotes, pak and renv.
+    R,
+    Maven,
+    Gradle,
+    Nuget,
+    Bundler,
 }
 
 impl Installer {
     /// The ecosystem whose default index this installer falls back to.
     pub fn ecosystem(self) -> Ecosystem {
         match self {
-            Installer::Npm => Ecosystem::Npm,
-            _ => Ecosystem::Python,
+            Installer::Npm | Installer::Yarn | Installer::YarnBerry => Ecosystem::Npm,
+            Installer::R => Ecosystem::R,
+            Installer::Maven | Installer::Gradle => Ecosystem::Java,
+            Installer::Nuget => Ecosystem::Dotnet,
+            Installer::Bundler => Ecosystem::Ruby,
+            Installer::Pip
+            | Installer::Uv
+            | Installer::Poetry
+            | Installer::Pipenv
+            | Installer::Pdm => Ecosystem::Python,
         }
     }
 
@@ -41,6 +62,13 @@ impl Installer {
             Installer::Pipenv => "pipenv",
             Installer::Pdm => "pdm",
             Installer::Npm => "npm",
+            Installer::Yarn => "yarn",
+            Installer::YarnBerry => "yarn-berry",
+            Installer::R => "r",
+            Installer::Maven => "maven",
+            Installer::Gradle => "gradle",
+            Installer::Nuget => "nuget",
+            Installer::Bundler => "bundler",
         }
     }
 }
@@ -249,6 +277,14 @@ pub enum Ecosystem {
     /// Operating-system packages installed while building an image.
     Os,
     Npm,
+    /// R packages (CRAN, Bioconductor, remotes).
+    R,
+    /// Maven repositories (Maven and Gradle builds).
+    Java,
+    /// `NuGet` feeds.
+    Dotnet,
+    /// `RubyGems` sources (Bundler).
+    Ruby,
 }
 
 impl Ecosystem {
@@ -259,6 +295,10 @@ impl Ecosystem {
             Ecosystem::Container => "container",
             Ecosystem::Os => "os",
             Ecosystem::Npm => "npm",
+            Ecosystem::R => "r",
+            Ecosystem::Java => "java",
+            Ecosystem::Dotnet => "dotnet",
+            Ecosystem::Ruby => "ruby",
         }
     }
 }

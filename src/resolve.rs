@@ -134,7 +134,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
             direct.extend(&manifest.direct);
         }
         unit_needs(
-            Ecosystem::Python,
+            Installer::Pip,
             &effective,
             needs_index.as_ref(),
             &direct,
@@ -149,7 +149,8 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
             continue;
         }
         let mut effective = Effective::default();
-        match manifest.installer {
+        let installer = installer_of(project, manifest);
+        match installer {
             Installer::Pip => {
                 if let Some(config) =
                     governing_config(project, &manifest.path, formats::pip_conf::NAME)
@@ -184,19 +185,27 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
             Installer::Poetry | Installer::Pipenv | Installer::Pdm => {
                 effective.apply(&manifest.options);
             }
-            Installer::Npm => {
-                if let Some(config) =
-                    governing_config(project, &manifest.path, formats::npmrc::NAME)
-                {
-                    governed.insert(&config.path);
-                    effective.apply(&config.options);
+            Installer::Npm
+            | Installer::Yarn
+            | Installer::YarnBerry
+            | Installer::R
+            | Installer::Maven
+            | Installer::Gradle
+            | Installer::Nuget
+            | Installer::Bundler => {
+                // The configuration files this package manager reads, lowest first.
+                for format in config_formats(installer) {
+                    if let Some(config) = governing_config(project, &manifest.path, format) {
+                        governed.insert(&config.path);
+                        effective.apply(&config.options);
+                    }
                 }
                 effective.apply(&manifest.options);
             }
         }
         let direct: Vec<&Direct> = manifest.direct.iter().collect();
         unit_needs(
-            manifest.installer.ecosystem(),
+            installer,
             &effective,
             manifest.needs_index.as_ref(),
             &direct,
@@ -214,13 +223,17 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
 
     // Configuration that governs nothing still declares hosts.
     for manifest in project.manifests.values() {
-        if manifest.role == Role::Config && !governed.contains(manifest.path.as_str()) {
+        // A configuration that installs something itself (a Gradle settings script's
+        // plugins) is read here too.
+        if manifest.role == Role::Config
+            && (!governed.contains(manifest.path.as_str()) || manifest.needs_index.is_some())
+        {
             let mut effective = Effective::default();
             effective.apply(&manifest.options);
             unit_needs(
-                manifest.installer.ecosystem(),
+                manifest.installer,
                 &effective,
-                None,
+                manifest.needs_index.as_ref(),
                 &[],
                 knowledge,
                 &mut needs,
@@ -454,7 +467,7 @@ fn governing_config<'a>(project: &'a Project, path: &str, format: &str) -> Optio
     project
         .manifests
         .values()
-        .filter(|manifest| manifest.format == format)
+        .filter(|manifest| manifest.format == format && manifest.role == Role::Config)
         .filter(|manifest| {
             let directory = parent(&manifest.path);
             directory.is_empty() || path.starts_with(&format!("{directory}/"))
@@ -462,14 +475,50 @@ fn governing_config<'a>(project: &'a Project, path: &str, format: &str) -> Optio
         .max_by_key(|manifest| parent(&manifest.path).len())
 }
 
+/// The configuration formats a package manager reads, lowest precedence first.
+fn config_formats(installer: Installer) -> &'static [&'static str] {
+    match installer {
+        Installer::Pip => &[formats::pip_conf::NAME],
+        Installer::Uv => &[formats::uv_toml::NAME],
+        Installer::Npm => &[formats::npmrc::NAME],
+        // yarn 1 reads `.npmrc` too, and `.yarnrc` wins over it.
+        Installer::Yarn => &[formats::npmrc::NAME, formats::yarnrc::NAME],
+        // yarn 2+ reads only `.yarnrc.yml`.
+        Installer::YarnBerry => &[formats::yarnrc_yml::NAME],
+        Installer::Maven => &[formats::maven_settings::NAME],
+        Installer::Gradle => &[formats::gradle::NAME],
+        Installer::Nuget => &[formats::nuget_config::NAME],
+        Installer::Poetry
+        | Installer::Pipenv
+        | Installer::Pdm
+        | Installer::R
+        | Installer::Bundler => &[],
+    }
+}
+
+/// The package manager that installs a manifest. A `package.json` that does not say
+/// (`packageManager`) is installed by whichever yarn lockfile sits beside it.
+fn installer_of(project: &Project, manifest: &Manifest) -> Installer {
+    if manifest.format != formats::package_json::NAME || manifest.installer != Installer::Npm {
+        return manifest.installer;
+    }
+    let directory = parent(&manifest.path);
+    project
+        .manifests
+        .values()
+        .find(|other| other.format == formats::yarn_lock::NAME && parent(&other.path) == directory)
+        .map_or(manifest.installer, |lock| lock.installer)
+}
+
 fn unit_needs(
-    ecosystem: Ecosystem,
+    installer: Installer,
     effective: &Effective<'_>,
     needs_index: Option<&Location>,
     direct: &[&Direct],
     knowledge: &Knowledge,
     needs: &mut Vec<(Ecosystem, Need)>,
 ) {
+    let ecosystem = installer.ecosystem();
     if effective.no_index.is_none() {
         match effective.index_url {
             Some(declared) => {
@@ -487,7 +536,7 @@ fn unit_needs(
             }
             None => {
                 if let Some(at) = needs_index
-                    && let Some(entry) = knowledge.default_index(ecosystem)
+                    && let Some(entry) = knowledge.default_index_for(installer)
                 {
                     let host = entry.forward_host();
                     for &port in &entry.ports {
@@ -561,7 +610,10 @@ fn to_endpoints(needs: Vec<(Ecosystem, Need)>, knowledge: &Knowledge) -> Vec<End
         let entry = knowledge.lookup(&need.remote.host);
         let (purpose, fact) = match entry {
             Some(entry) => (entry.purpose.clone(), Some(fact_of(entry))),
-            None => (generic_purpose(need.kind, need.replaces_default), None),
+            None => (
+                generic_purpose(ecosystem, need.kind, need.replaces_default),
+                None,
+            ),
         };
         add(
             &mut merged,
@@ -655,12 +707,19 @@ fn add(merged: &mut BTreeMap<Key, Endpoint>, endpoint: Endpoint) {
     }
 }
 
-fn generic_purpose(kind: Kind, replaces_default: bool) -> String {
+fn generic_purpose(ecosystem: Ecosystem, kind: Kind, replaces_default: bool) -> String {
+    let index = match ecosystem {
+        Ecosystem::Python => "Python package index",
+        Ecosystem::Npm => "npm registry",
+        Ecosystem::R => "R package repository",
+        Ecosystem::Java => "Maven repository",
+        Ecosystem::Dotnet => "NuGet feed",
+        Ecosystem::Ruby => "gem source",
+        Ecosystem::Conda | Ecosystem::Container | Ecosystem::Os => "package index",
+    };
     match kind {
-        Kind::Index if replaces_default => {
-            "Python package index that replaces the default index".into()
-        }
-        Kind::Index => "extra Python package index, searched besides the default".into(),
+        Kind::Index if replaces_default => format!("{index} that replaces the default index"),
+        Kind::Index => format!("extra {index}, searched besides the default"),
         Kind::Files => "serves package files".into(),
         Kind::FindLinks => "find-links page pip reads archive links from".into(),
         Kind::Archive => "package archive downloaded directly".into(),

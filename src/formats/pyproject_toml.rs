@@ -105,7 +105,7 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
                 pdm_project(&mut reader, pdm, context);
             }
         }
-        Installer::Pip | Installer::Pipenv | Installer::Npm => {}
+        _ => {}
     }
     reader.finish()
 }
