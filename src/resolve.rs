@@ -497,17 +497,24 @@ fn config_formats(installer: Installer) -> &'static [&'static str] {
 }
 
 /// The package manager that installs a manifest. A `package.json` that does not say
-/// (`packageManager`) is installed by whichever yarn lockfile sits beside it.
+/// (`packageManager`) is installed by whichever yarn lockfile (or `.yarnrc.yml`) sits
+/// beside it.
 fn installer_of(project: &Project, manifest: &Manifest) -> Installer {
     if manifest.format != formats::package_json::NAME || manifest.installer != Installer::Npm {
         return manifest.installer;
     }
     let directory = parent(&manifest.path);
-    project
-        .manifests
-        .values()
-        .find(|other| other.format == formats::yarn_lock::NAME && parent(&other.path) == directory)
-        .map_or(manifest.installer, |lock| lock.installer)
+    let beside = |format: &str| {
+        project
+            .manifests
+            .values()
+            .find(|other| other.format == format && parent(&other.path) == directory)
+    };
+    // A `.yarnrc.yml` beside it means yarn 2+ even before a lockfile exists.
+    beside(formats::yarn_lock::NAME)
+        .map(|lock| lock.installer)
+        .or_else(|| beside(formats::yarnrc_yml::NAME).map(|_| Installer::YarnBerry))
+        .unwrap_or(manifest.installer)
 }
 
 fn unit_needs(

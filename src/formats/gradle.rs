@@ -9,6 +9,7 @@
 //! version (`plugins { id("x") version "1" }`) come from the Gradle Plugin Portal unless
 //! `pluginManagement { repositories { … } }` in the settings script replaces it. A
 //! settings script governs the build scripts in its directory tree (the nearest wins).
+//! `publishing { repositories { … } }` is an upload target and is not reported.
 
 use std::path::Path;
 
@@ -47,7 +48,7 @@ impl super::Format for Gradle {
     }
 
     fn reads(&self) -> &'static str {
-        "repositories outside comments: `mavenCentral()`, `google()` (dl.google.com), `gradlePluginPortal()`, `jcenter()`, `maven(\"URL\")`, `maven { url = uri(\"URL\") }` and its spellings, `ivy { url … }`; no repository is implied for dependencies; `plugins { id … version … }` needs the Gradle Plugin Portal unless the settings script's `pluginManagement` repositories replace it (settings scripts govern the builds in their tree)"
+        "repositories outside comments: `mavenCentral()`, `google()` (dl.google.com), `gradlePluginPortal()`, `jcenter()`, `maven(\"URL\")`, `maven { url = uri(\"URL\") }` and its spellings, `ivy { url … }`; `publishing` repositories (uploads) are not reported; no repository is implied for dependencies; `plugins { id … version … }` needs the Gradle Plugin Portal unless the settings script's `pluginManagement` repositories replace it (settings scripts govern the builds in their tree)"
     }
 
     fn matches(&self, path: &Path) -> bool {
@@ -67,7 +68,10 @@ impl super::Format for Gradle {
         let mut manifest = Manifest::new(&file.path, NAME, Installer::Gradle, role);
         let code = without_comments(&file.text);
         let plugin_management = blocks(&code, "pluginManagement");
-        for (offset, url) in repositories(&code, file, &mut manifest.diagnostics) {
+        // `publishing { repositories { … } }` is where `gradle publish` uploads, not an
+        // install source (like Maven's distributionManagement).
+        let publishing = blocks(&code, "publishing");
+        for (offset, url) in repositories(&code, file, &publishing, &mut manifest.diagnostics) {
             let at = file.location(offset);
             let Some(url) = url else {
                 continue;
@@ -91,7 +95,9 @@ impl super::Format for Gradle {
                     *offset += line.len() + 1;
                     Some((start, line))
                 })
-                .find(|(_, line)| has_word(line, "id") && has_word(line, "version"))
+                .find(|(_, line)| {
+                    (has_word(line, "id") || has_word(line, "kotlin")) && has_word(line, "version")
+                })
                 .map(|(start, line)| start + line.len() - line.trim_start().len())
             {
                 manifest.need_index(file.location(position));
@@ -106,6 +112,7 @@ impl super::Format for Gradle {
 fn repositories(
     code: &str,
     file: &SourceFile,
+    skip: &[std::ops::Range<usize>],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<(usize, Option<String>)> {
     let mut found = Vec::new();
@@ -115,6 +122,10 @@ fn repositories(
         // A repository named inside a string literal is text, not a declaration.
         if matches!(bytes[index], b'"' | b'\'') {
             index = string_end(bytes, index) + 1;
+            continue;
+        }
+        if let Some(range) = skip.iter().find(|range| range.contains(&index)) {
+            index = range.end;
             continue;
         }
         let Some((word, end)) = identifier_at(code, index) else {

@@ -36,7 +36,7 @@ impl super::Format for PackageJson {
     }
 
     fn reads(&self) -> &'static str {
-        "`dependencies`, `devDependencies`, `optionalDependencies`, `peerDependencies`: registry packages need the npm registry (or `.npmrc`'s; yarn's registry or `.yarnrc`/`.yarnrc.yml`'s when `packageManager` or a `yarn.lock` beside it says yarn), git specs (`git+https`, `git+ssh`, `github:`, `owner/repo`) their git host, tarball URLs their host; `file:`, `link:`, `workspace:` are local"
+        "`dependencies`, `devDependencies`, `optionalDependencies`, `peerDependencies`: registry packages need the npm registry (or `.npmrc`'s; yarn's registry or `.yarnrc`/`.yarnrc.yml`'s when `packageManager` or a `yarn.lock` or `.yarnrc.yml` beside it says yarn), git specs (`git+https`, `git+ssh`, `github:`, `owner/repo`) their git host, tarball URLs their host; `file:`, `link:`, `workspace:` are local"
     }
 
     fn matches(&self, path: &Path) -> bool {
