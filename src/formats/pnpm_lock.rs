@@ -8,8 +8,6 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use saphyr::{LoadableYamlNode, MarkedYamlOwned};
-
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::{ParseContext, column_of, file_name, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
@@ -42,27 +40,19 @@ impl super::Format for PnpmLock {
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {
         let mut manifest = Manifest::new(&file.path, NAME, Installer::Npm, Role::Install);
-        match MarkedYamlOwned::load_from_str(&file.text) {
-            Err(error) => manifest.diagnostics.push(Diagnostic::at(
-                Code::SyntaxError,
+        if let Some(error) = crate::formats::yarn_lock::yaml_syntax_error(file) {
+            manifest.diagnostics.push(error);
+        } else if !file
+            .text
+            .lines()
+            .any(|line| line.starts_with("lockfileVersion:"))
+        {
+            manifest.diagnostics.push(Diagnostic::at(
+                Code::UnexpectedValue,
                 file,
-                file.line_location(error.marker().line().max(1), error.marker().col() + 1),
-                format!("not valid YAML: {}", error.info()),
-            )),
-            Ok(_)
-                if !file
-                    .text
-                    .lines()
-                    .any(|line| line.starts_with("lockfileVersion:")) =>
-            {
-                manifest.diagnostics.push(Diagnostic::at(
-                    Code::UnexpectedValue,
-                    file,
-                    file.line_location(1, 1),
-                    "no `lockfileVersion`: not a pnpm lockfile pkgallow can read",
-                ));
-            }
-            Ok(_) => {}
+                file.line_location(1, 1),
+                "no `lockfileVersion`: not a pnpm lockfile pkgallow can read",
+            ));
         }
         // Line by line, so that a broken entry does not hide the others; pnpm writes
         // `resolution` as a flow mapping on one line, or as a block below the key.

@@ -10,8 +10,6 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use saphyr::{LoadableYamlNode, MarkedYamlOwned};
-
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::{ParseContext, column_of, file_name, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
@@ -92,16 +90,9 @@ fn parse_classic(file: &SourceFile) -> Manifest {
 
 fn parse_berry(file: &SourceFile) -> Manifest {
     let mut manifest = Manifest::new(&file.path, NAME, Installer::YarnBerry, Role::Install);
-    // The YAML parse only checks the file; entries are read line by line so that a
-    // broken entry does not hide the others.
-    if let Err(error) = MarkedYamlOwned::load_from_str(&file.text) {
-        manifest.diagnostics.push(Diagnostic::at(
-            Code::SyntaxError,
-            file,
-            file.line_location(error.marker().line().max(1), error.marker().col() + 1),
-            format!("not valid YAML: {}", error.info()),
-        ));
-    }
+    // The YAML is only checked; entries are read line by line so that a broken entry
+    // does not hide the others.
+    manifest.diagnostics.extend(yaml_syntax_error(file));
     let mut seen: BTreeSet<(String, Kind)> = BTreeSet::new();
     for (index, line) in file.text.lines().enumerate() {
         let Some(rest) = line.trim_start().strip_prefix("resolution:") else {
@@ -160,4 +151,16 @@ fn berry_source(reference: &str) -> Option<(Kind, String)> {
         return Some((Kind::Archive, url.to_string()));
     }
     None
+}
+
+/// The first YAML syntax error of a file, found by streaming parser events: lockfiles
+/// run to megabytes, and no tree is needed to check them.
+pub(crate) fn yaml_syntax_error(file: &SourceFile) -> Option<Diagnostic> {
+    let error = saphyr_parser::Parser::new_from_str(&file.text).find_map(Result::err)?;
+    Some(Diagnostic::at(
+        Code::SyntaxError,
+        file,
+        file.line_location(error.marker().line().max(1), error.marker().col() + 1),
+        format!("not valid YAML: {}", error.info()),
+    ))
 }
