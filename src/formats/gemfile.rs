@@ -124,12 +124,20 @@ impl super::Format for Gemfile {
                 "gemspec" if !in_own_source => manifest.need_index(at("gemspec")),
                 _ => {}
             }
-            if opens_block {
-                blocks.push(if matches!(word, "source" | "git" | "path" | "github") {
-                    Block::OwnSource
-                } else {
-                    Block::Other
-                });
+            // Ruby's other `… end` constructs, so that their `end` closes them and not
+            // a source block.
+            let opens_statement = matches!(
+                word,
+                "if" | "unless" | "case" | "begin" | "while" | "until" | "def"
+            );
+            if opens_block || opens_statement {
+                blocks.push(
+                    if opens_block && matches!(word, "source" | "git" | "path" | "github") {
+                        Block::OwnSource
+                    } else {
+                        Block::Other
+                    },
+                );
             }
         }
         manifest

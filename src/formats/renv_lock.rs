@@ -76,10 +76,12 @@ impl super::Format for RenvLock {
         };
         let packages_at = file.text.find("\"Packages\"").unwrap_or(0);
         for (name, package) in packages {
-            let start = file
-                .text
-                .get(packages_at..)
-                .and_then(|rest| rest.find(&format!("\"{name}\"")))
+            // The key of the package's object, not a mention of it in another package's
+            // `Requirements`.
+            let rest = file.text.get(packages_at..).unwrap_or_default();
+            let start = rest
+                .find(&format!("\"{name}\": {{"))
+                .or_else(|| rest.find(&format!("\"{name}\"")))
                 .map_or(packages_at, |offset| packages_at + offset);
             let text = |key: &str| package.get(key).and_then(Value::as_str);
             let at = file.location(start + 1);
