@@ -167,6 +167,9 @@ pub struct IndexOptions {
     pub extra_index_urls: Vec<Declared>,
     pub no_index: Option<Location>,
     pub find_links: Vec<Declared>,
+    /// A mirror every index request goes to (Maven's `<mirrorOf>*</mirrorOf>`): it
+    /// replaces the default index and every added one.
+    pub mirror: Option<Declared>,
 }
 
 impl IndexOptions {
@@ -175,6 +178,7 @@ impl IndexOptions {
             && self.extra_index_urls.is_empty()
             && self.no_index.is_none()
             && self.find_links.is_empty()
+            && self.mirror.is_none()
     }
 }
 

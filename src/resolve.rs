@@ -81,6 +81,7 @@ struct Effective<'a> {
     extra: Vec<&'a Declared>,
     no_index: Option<&'a Location>,
     find_links: Vec<&'a Declared>,
+    mirror: Option<&'a Declared>,
 }
 
 impl<'a> Effective<'a> {
@@ -93,6 +94,9 @@ impl<'a> Effective<'a> {
             self.no_index = Some(no_index);
         }
         self.find_links.extend(&layer.find_links);
+        if let Some(mirror) = &layer.mirror {
+            self.mirror = Some(mirror);
+        }
     }
 }
 
@@ -526,7 +530,20 @@ fn unit_needs(
     needs: &mut Vec<(Ecosystem, Need)>,
 ) {
     let ecosystem = installer.ecosystem();
-    if effective.no_index.is_none() {
+    if let Some(mirror) = effective.mirror {
+        // Every index request goes to the mirror, whatever else is declared.
+        if let Some(remote) = &mirror.remote {
+            needs.push((
+                ecosystem,
+                Need {
+                    remote: remote.clone(),
+                    kind: Kind::Index,
+                    at: mirror.at.clone(),
+                    replaces_default: true,
+                },
+            ));
+        }
+    } else if effective.no_index.is_none() {
         match effective.index_url {
             Some(declared) => {
                 if let Some(remote) = &declared.remote {

@@ -1,8 +1,9 @@
 //! A Maven `settings.xml` kept in the repository (used with `mvn -s`, often named in
 //! `.mvn/maven.config` or by CI). It governs the POMs in its directory tree (the
-//! nearest one wins). A `<mirror>` whose `<mirrorOf>` covers Central (`*`,
-//! `external:*`, `central`) replaces Central; other mirrors and the repositories of
-//! `<profiles>` add repositories. `<servers>` hold credentials and are never read.
+//! nearest one wins). A `<mirror>` of every repository (`*` or `external:*` without
+//! `!` exclusions) replaces Central and every repository the POMs add; one that covers
+//! Central (`central`, or `*` with exclusions) replaces Central; other mirrors and the
+//! repositories of `<profiles>` add repositories. `<servers>` hold credentials and are never read.
 //! Files named `settings.xml` whose root is not `<settings>` are not Maven's and give
 //! nothing.
 
@@ -32,7 +33,7 @@ impl super::Format for MavenSettings {
     }
 
     fn reads(&self) -> &'static str {
-        "`<mirrors>`: a mirror of `*`, `external:*` or `central` replaces Central for the POMs in its tree (nearest wins), other mirrors add; `<profiles>` repositories add; `<servers>` (credentials) are never read"
+        "`<mirrors>`: a mirror of `*` or `external:*` replaces every repository for the POMs in its tree (nearest wins), one of `central` (or `*,!x`) replaces Central, other mirrors add; `<profiles>` repositories add; `<servers>` (credentials) are never read"
     }
 
     fn matches(&self, path: &Path) -> bool {
@@ -59,11 +60,23 @@ impl super::Format for MavenSettings {
             let of = child(mirror, "mirrorOf")
                 .and_then(|of| of.text())
                 .unwrap_or_default();
-            let covers_central = of.split(',').map(str::trim).any(|pattern| {
-                matches!(pattern, "*" | "external:*" | "central" | "external:https:*")
-            }) && !of.contains("!central");
+            let patterns: Vec<&str> = of.split(',').map(str::trim).collect();
+            // `*` (or `external:*`) without exclusions: every repository goes to it.
+            let covers_all = patterns
+                .iter()
+                .any(|pattern| matches!(*pattern, "*" | "external:*" | "external:https:*"))
+                && !patterns.iter().any(|pattern| pattern.starts_with('!'));
+            let covers_central = covers_all
+                || (patterns.iter().any(|pattern| {
+                    matches!(
+                        *pattern,
+                        "*" | "external:*" | "central" | "external:https:*"
+                    )
+                }) && !of.contains("!central"));
             let declared = repository_url(&mut manifest, file, &document, url, &properties);
-            if covers_central && manifest.options.index_url.is_none() {
+            if covers_all && manifest.options.mirror.is_none() {
+                manifest.options.mirror = Some(declared);
+            } else if covers_central && manifest.options.index_url.is_none() {
                 manifest.options.index_url = Some(declared);
             } else {
                 manifest.options.extra_index_urls.push(declared);

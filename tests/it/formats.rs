@@ -39,6 +39,9 @@ pub(crate) fn describe(manifest: &Manifest) -> String {
     for link in &manifest.options.find_links {
         let _ = writeln!(out, "find-links: {}", declared(link));
     }
+    if let Some(mirror) = &manifest.options.mirror {
+        let _ = writeln!(out, "mirror of every index: {}", declared(mirror));
+    }
     match &manifest.needs_index {
         Some(at) => {
             let _ = writeln!(out, "needs an index: first at {at}");

@@ -204,6 +204,9 @@ fn other_ecosystems_replace_defaults_only_where_their_configuration_applies() {
             .iter()
             .any(|path| path.starts_with("maven-mirrored/"))
     );
+    // … and the repositories that POM adds: the mirror serves them all.
+    assert!(evidence("maven.vendor.example.com").is_empty());
+    assert!(!evidence("maven.corp.example.com").is_empty());
     // `<clear/>` removes nuget.org for the project under that NuGet.Config only.
     assert_eq!(
         evidence("api.nuget.org"),
