@@ -6,7 +6,8 @@
 //! `Remotes` names where particular packages come from: `owner/repo` and `github::`
 //! (downloaded through GitHub's API), `gitlab::`, `bitbucket::`, `git::URL`,
 //! `svn::URL`, `url::URL`, `bioc::` (Bioconductor), `cran::` (the repositories) and
-//! `local::` (nothing).
+//! `local::` (nothing). A `DESCRIPTION` without a `Package:` field is not an R
+//! package's and gives nothing.
 
 use std::path::Path;
 
@@ -44,6 +45,11 @@ impl super::Format for RDescription {
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
         let mut manifest = Manifest::new(&file.path, NAME, Installer::R, Role::Install);
+        // Other projects have files named DESCRIPTION too (prose); an R package's always
+        // names the package.
+        if !file.text.lines().any(|line| line.starts_with("Package:")) {
+            return manifest;
+        }
         for field in fields(file, &mut manifest.diagnostics) {
             match field.name.as_str() {
                 "Depends" | "Imports" | "LinkingTo" => {
