@@ -64,6 +64,9 @@ pub enum Code {
     ModuleDiscovery,
     /// P321: an apt `mirror+` list: the archive hosts it names are read at run time.
     MirrorList,
+    /// P330: a repository URL built from a build-file property or expression (Maven
+    /// `${…}`, Gradle variables) whose value is not in the file.
+    UnresolvedBuildProperty,
     /// P501: the scan stopped at `--max-files`; later files were not read.
     TooManyFiles,
     /// P502: a file with a line over `--max-line-length` was skipped.
@@ -71,7 +74,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 28] = [
+    pub const ALL: [Code; 29] = [
         Code::ReadError,
         Code::BinaryFile,
         Code::FileTooLarge,
@@ -100,6 +103,7 @@ impl Code {
         Code::MirrorList,
         Code::TooManyFiles,
         Code::LineTooLong,
+        Code::UnresolvedBuildProperty,
     ];
 
     /// The stable code shown to users and in JSON.
@@ -133,6 +137,7 @@ impl Code {
             Code::MirrorList => "P321",
             Code::TooManyFiles => "P501",
             Code::LineTooLong => "P502",
+            Code::UnresolvedBuildProperty => "P330",
         }
     }
 
@@ -167,6 +172,7 @@ impl Code {
             Code::MirrorList => "mirror-list",
             Code::TooManyFiles => "too-many-files",
             Code::LineTooLong => "line-too-long",
+            Code::UnresolvedBuildProperty => "unresolved-build-property",
         }
     }
 }

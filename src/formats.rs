@@ -40,6 +40,21 @@ pub mod setup_cfg;
 pub mod shell;
 pub mod toml_support;
 pub mod uv_toml;
+// Other ecosystems (issue 3, part B).
+pub mod dotnet_project;
+pub mod gemfile;
+pub mod gemfile_lock;
+pub mod gradle;
+pub mod maven_settings;
+pub mod nuget_config;
+pub mod pnpm_lock;
+pub mod pom_xml;
+pub mod r_description;
+pub mod renv_lock;
+pub mod wrapper_properties;
+pub mod yarn_lock;
+pub mod yarnrc;
+pub mod yarnrc_yml;
 
 /// What parsers may know beyond the file: the environment, only with `--env`.
 #[derive(Clone, Debug, Default)]
@@ -79,6 +94,20 @@ pub const FORMATS: &[&dyn Format] = &[
     &package_json::PackageJson,
     &npm_lock::NpmLock,
     &npmrc::Npmrc,
+    &yarn_lock::YarnLock,
+    &pnpm_lock::PnpmLock,
+    &yarnrc::Yarnrc,
+    &yarnrc_yml::YarnrcYml,
+    &r_description::RDescription,
+    &renv_lock::RenvLock,
+    &pom_xml::PomXml,
+    &maven_settings::MavenSettings,
+    &gradle::Gradle,
+    &wrapper_properties::WrapperProperties,
+    &nuget_config::NugetConfig,
+    &dotnet_project::DotnetProject,
+    &gemfile::Gemfile,
+    &gemfile_lock::GemfileLock,
     &jupyter_notebook::JupyterNotebook,
     &dockerfile::Dockerfile,
     &cargo_toml::CargoToml,

@@ -33,10 +33,18 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../knowledge/containers.toml"),
     ),
     (
+        "knowledge/dotnet.toml",
+        include_str!("../knowledge/dotnet.toml"),
+    ),
+    (
         "knowledge/git-hosting.toml",
         include_str!("../knowledge/git-hosting.toml"),
     ),
     ("knowledge/go.toml", include_str!("../knowledge/go.toml")),
+    (
+        "knowledge/java.toml",
+        include_str!("../knowledge/java.toml"),
+    ),
     (
         "knowledge/julia.toml",
         include_str!("../knowledge/julia.toml"),
@@ -49,6 +57,11 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "knowledge/python.toml",
         include_str!("../knowledge/python.toml"),
+    ),
+    ("knowledge/r.toml", include_str!("../knowledge/r.toml")),
+    (
+        "knowledge/ruby.toml",
+        include_str!("../knowledge/ruby.toml"),
     ),
     (
         "knowledge/rust.toml",
@@ -114,6 +127,10 @@ pub struct EndpointEntry {
     /// Marks the ecosystem's default index, used when nothing replaces it.
     #[serde(default)]
     pub default_index: bool,
+    /// With `default-index`: the package managers whose own default this is, where they
+    /// differ from the rest of the ecosystem (yarn's registry host, Gradle's plugin portal).
+    #[serde(default)]
+    pub installers: Vec<crate::model::Installer>,
     /// Required for wildcard hosts: why exact names cannot work.
     #[serde(default)]
     pub wildcard_reason: Option<String>,
@@ -277,6 +294,9 @@ impl Knowledge {
         if entry.default_index && entry.ecosystem.is_none() {
             return fail("a `default-index` entry needs `ecosystem`");
         }
+        if !entry.installers.is_empty() && !entry.default_index {
+            return fail("`installers` is only meaningful on a `default-index` entry");
+        }
         check_source(file, &entry.id, &entry.source)?;
         if entry.host.ends_with(".*") {
             if entry
@@ -357,9 +377,18 @@ impl Knowledge {
 
     /// The default index of an ecosystem.
     pub fn default_index(&self, ecosystem: Ecosystem) -> Option<&EndpointEntry> {
+        self.endpoints.iter().find(|entry| {
+            entry.default_index && entry.ecosystem == Some(ecosystem) && entry.installers.is_empty()
+        })
+    }
+
+    /// The default index of one package manager: its own where the knowledge base names
+    /// one, else its ecosystem's.
+    pub fn default_index_for(&self, installer: crate::model::Installer) -> Option<&EndpointEntry> {
         self.endpoints
             .iter()
-            .find(|entry| entry.default_index && entry.ecosystem == Some(ecosystem))
+            .find(|entry| entry.default_index && entry.installers.contains(&installer))
+            .or_else(|| self.default_index(installer.ecosystem()))
     }
 
     /// Triggers that fire for a URL on `forward_host` with `path`.

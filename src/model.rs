@@ -13,7 +13,9 @@ use crate::source::Location;
 
 /// The program that reads a manifest; scoping rules differ per installer (uv ignores
 /// pip's configuration and pip ignores uv's).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Installer {
     Pip,
@@ -21,6 +23,7 @@ pub enum Installer {
     Poetry,
     Pipenv,
     Pdm,
+    /// npm and pnpm: both read `.npmrc`.
     Npm,
     Cargo,
     Go,
@@ -29,18 +32,37 @@ pub enum Installer {
     Pixi,
     /// apt source lists: archives as written, no default.
     Apt,
+    /// yarn 1 (classic): reads `.npmrc` and `.yarnrc`.
+    Yarn,
+    /// yarn 2+ (berry): reads only `.yarnrc.yml`.
+    YarnBerry,
+    /// R's `install.packages`, remotes, pak and renv.
+    R,
+    Maven,
+    Gradle,
+    Nuget,
+    Bundler,
 }
 
 impl Installer {
     /// The ecosystem whose default index this installer falls back to.
     pub fn ecosystem(self) -> Ecosystem {
         match self {
-            Installer::Npm => Ecosystem::Npm,
+            Installer::Npm | Installer::Yarn | Installer::YarnBerry => Ecosystem::Npm,
             Installer::Cargo => Ecosystem::Rust,
             Installer::Go => Ecosystem::Go,
             Installer::Julia => Ecosystem::Julia,
             Installer::Apt => Ecosystem::Os,
-            _ => Ecosystem::Python,
+            Installer::R => Ecosystem::R,
+            Installer::Maven | Installer::Gradle => Ecosystem::Java,
+            Installer::Nuget => Ecosystem::Dotnet,
+            Installer::Bundler => Ecosystem::Ruby,
+            Installer::Pip
+            | Installer::Uv
+            | Installer::Poetry
+            | Installer::Pipenv
+            | Installer::Pdm
+            | Installer::Pixi => Ecosystem::Python,
         }
     }
 
@@ -57,6 +79,13 @@ impl Installer {
             Installer::Julia => "julia",
             Installer::Pixi => "pixi",
             Installer::Apt => "apt",
+            Installer::Yarn => "yarn",
+            Installer::YarnBerry => "yarn-berry",
+            Installer::R => "r",
+            Installer::Maven => "maven",
+            Installer::Gradle => "gradle",
+            Installer::Nuget => "nuget",
+            Installer::Bundler => "bundler",
         }
     }
 }
@@ -158,6 +187,9 @@ pub struct IndexOptions {
     /// Indexes defined by name for packages that pin them (Cargo's `[registries.NAME]`);
     /// a name defined again in a higher layer wins.
     pub named: Vec<(String, Declared)>,
+    /// A mirror every index request goes to (Maven's `<mirrorOf>*</mirrorOf>`): it
+    /// replaces the default index and every added one.
+    pub mirror: Option<Declared>,
 }
 
 impl IndexOptions {
@@ -167,6 +199,7 @@ impl IndexOptions {
             && self.no_index.is_none()
             && self.find_links.is_empty()
             && self.named.is_empty()
+            && self.mirror.is_none()
     }
 }
 
@@ -276,6 +309,14 @@ pub enum Ecosystem {
     Rust,
     Go,
     Julia,
+    /// R packages (CRAN, Bioconductor, remotes).
+    R,
+    /// Maven repositories (Maven and Gradle builds).
+    Java,
+    /// `NuGet` feeds.
+    Dotnet,
+    /// `RubyGems` sources (Bundler).
+    Ruby,
 }
 
 impl Ecosystem {
@@ -289,6 +330,10 @@ impl Ecosystem {
             Ecosystem::Rust => "rust",
             Ecosystem::Go => "go",
             Ecosystem::Julia => "julia",
+            Ecosystem::R => "r",
+            Ecosystem::Java => "java",
+            Ecosystem::Dotnet => "dotnet",
+            Ecosystem::Ruby => "ruby",
         }
     }
 }

@@ -1,7 +1,13 @@
 //! Secret removal. Credentials appear in index URLs (`https://user:token@host/…`), in
-//! query strings (`?sig=…`, `?token=…`) and in configuration; none of them may reach any
-//! output. Everything that can show user-written text (URLs in messages, the source line
-//! under a diagnostic) goes through this module.
+//! query strings (`?sig=…`, `?token=…`) and in configuration (`_authToken=…`,
+//! `npmAuthToken: …`, `<password>…</password>`, the `NuGet` `key="ClearTextPassword"
+//! value="…"`); none of them may reach any output. Everything that can show user-written
+//! text (URLs in messages, the source line under a diagnostic, evidence lines in the HTML
+//! report) goes through this module.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 /// Placeholder written where a secret was.
 pub const MASK: &str = "***";
@@ -52,7 +58,59 @@ pub fn text(raw: &str) -> String {
         rest = &tail[end..];
     }
     out.push_str(rest);
-    query(&out)
+    settings(&query(&out))
+}
+
+/// What names a secret setting: any key containing one of these words.
+const SECRET_WORDS: &str =
+    "password|passwd|passphrase|token|secret|apikey|api_key|api-key|privatekey|credential|_auth";
+
+/// `<password>value</password>` (Maven `settings.xml`, any element whose name holds a
+/// secret word).
+static SECRET_ELEMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(<[\w.:-]*(?:{SECRET_WORDS})[\w.:-]*>)([^<]+)(</)"
+    ))
+    .unwrap_or_else(|error| unreachable!("a fixed pattern compiles: {error}"))
+});
+
+/// The `NuGet` form `<add key="ClearTextPassword" value="…"/>`.
+static SECRET_ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r#"(?i)(key\s*=\s*["'][^"']*(?:{SECRET_WORDS})[^"']*["']\s+value\s*=\s*["'])([^"']+)"#
+    ))
+    .unwrap_or_else(|error| unreachable!("a fixed pattern compiles: {error}"))
+});
+
+/// `name=value`, `name = "value"`, `name: value` where the name holds a secret word
+/// (`.npmrc` `//host/:_authToken=…`, `.yarnrc.yml` `npmAuthToken: …`, `password = …`).
+static SECRET_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r#"(?i)([\w./@:-]*(?:{SECRET_WORDS})[\w-]*["']?\s*[:=]\s*["']?)([^\s"',;}}<>]+)"#
+    ))
+    .unwrap_or_else(|error| unreachable!("a fixed pattern compiles: {error}"))
+});
+
+/// Masks the values of secret-named settings.
+fn settings(text: &str) -> String {
+    // Cheap test first: most text names no secret at all.
+    let lower = text.to_ascii_lowercase();
+    if !SECRET_WORDS.split('|').any(|word| lower.contains(word)) {
+        return text.to_string();
+    }
+    let text = SECRET_ELEMENT.replace_all(text, format!("${{1}}{MASK}${{3}}"));
+    let text = SECRET_ATTRIBUTE.replace_all(&text, format!("${{1}}{MASK}"));
+    let text = SECRET_ASSIGNMENT.replace_all(&text, |captures: &regex::Captures<'_>| {
+        let value = &captures[2];
+        // A URL is already cleaned of its userinfo and query secrets above, and `***`
+        // is a value this module wrote.
+        if value.contains("://") || value == MASK {
+            captures[0].to_string()
+        } else {
+            format!("{}{MASK}", &captures[1])
+        }
+    });
+    text.into_owned()
 }
 
 fn query(text: &str) -> String {
@@ -101,6 +159,33 @@ fn query(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_settings_are_masked() {
+        assert_eq!(
+            text("<server><id>x</id><password>Hunter2</password></server>"),
+            "<server><id>x</id><password>***</password></server>"
+        );
+        assert_eq!(
+            text(r#"<add key="ClearTextPassword" value="Hunter2" />"#),
+            r#"<add key="ClearTextPassword" value="***" />"#
+        );
+        assert_eq!(
+            text("//npm.example.com/:_authToken=Hunter2"),
+            "//npm.example.com/:_authToken=***"
+        );
+        assert_eq!(text("npmAuthToken: \"Hunter2\""), "npmAuthToken: \"***\"");
+        assert_eq!(text("password = Hunter2"), "password = ***");
+        // Not settings: prose, and URLs (already cleaned of their credentials).
+        assert_eq!(
+            text("auth lines are never read into output"),
+            "auth lines are never read into output"
+        );
+        assert_eq!(
+            text("token_url=https://login.example.com/token"),
+            "token_url=https://login.example.com/token"
+        );
+    }
 
     #[test]
     fn userinfo_is_masked() {

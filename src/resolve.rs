@@ -91,6 +91,7 @@ struct Effective<'a> {
     named: Vec<&'a (String, Declared)>,
     /// Named indexes as needed by the packages that pin them (evidence: the pin).
     pinned: Vec<Declared>,
+    mirror: Option<&'a Declared>,
 }
 
 impl<'a> Effective<'a> {
@@ -104,6 +105,9 @@ impl<'a> Effective<'a> {
         }
         self.find_links.extend(&layer.find_links);
         self.named.extend(&layer.named);
+        if let Some(mirror) = &layer.mirror {
+            self.mirror = Some(mirror);
+        }
     }
 
     /// Adds the index each pin names (the highest layer's definition wins); a name no
@@ -169,7 +173,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
             direct.extend(&manifest.direct);
         }
         unit_needs(
-            Ecosystem::Python,
+            Installer::Pip,
             &effective,
             needs_index.as_ref(),
             &direct,
@@ -184,7 +188,8 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
             continue;
         }
         let mut effective = Effective::default();
-        match manifest.installer {
+        let installer = installer_of(project, manifest);
+        match installer {
             Installer::Pip => {
                 if let Some(config) = configs.governing(&manifest.path, formats::pip_conf::NAME) {
                     governed.insert(&config.path);
@@ -238,17 +243,27 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
                     &mut diagnostics,
                 );
             }
-            Installer::Npm => {
-                if let Some(config) = configs.governing(&manifest.path, formats::npmrc::NAME) {
-                    governed.insert(&config.path);
-                    effective.apply(&config.options);
+            Installer::Npm
+            | Installer::Yarn
+            | Installer::YarnBerry
+            | Installer::R
+            | Installer::Maven
+            | Installer::Gradle
+            | Installer::Nuget
+            | Installer::Bundler => {
+                // The configuration files this package manager reads, lowest first.
+                for format in config_formats(installer) {
+                    if let Some(config) = configs.governing(&manifest.path, format) {
+                        governed.insert(&config.path);
+                        effective.apply(&config.options);
+                    }
                 }
                 effective.apply(&manifest.options);
             }
         }
         let direct: Vec<&Direct> = manifest.direct.iter().collect();
         unit_needs(
-            manifest.installer.ecosystem(),
+            installer,
             &effective,
             manifest.needs_index.as_ref(),
             &direct,
@@ -266,13 +281,17 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
 
     // Configuration that governs nothing still declares hosts.
     for manifest in project.manifests.values() {
-        if manifest.role == Role::Config && !governed.contains(manifest.path.as_str()) {
+        // A configuration that installs something itself (a Gradle settings script's
+        // plugins) is read here too.
+        if manifest.role == Role::Config
+            && (!governed.contains(manifest.path.as_str()) || manifest.needs_index.is_some())
+        {
             let mut effective = Effective::default();
             effective.apply(&manifest.options);
             unit_needs(
-                manifest.installer.ecosystem(),
+                manifest.installer,
                 &effective,
-                None,
+                manifest.needs_index.as_ref(),
                 &[],
                 knowledge,
                 &mut needs,
@@ -546,8 +565,12 @@ struct Configs<'a> {
 impl<'a> Configs<'a> {
     fn new(project: &'a Project) -> Self {
         let mut by_format: BTreeMap<&'static str, Vec<&'a Manifest>> = BTreeMap::new();
+        // Only configuration files govern others (a Gradle build script shares its
+        // format with the settings script that governs it).
         for manifest in project.manifests.values() {
-            by_format.entry(manifest.format).or_default().push(manifest);
+            if manifest.role == Role::Config {
+                by_format.entry(manifest.format).or_default().push(manifest);
+            }
         }
         Self { by_format }
     }
@@ -580,15 +603,76 @@ fn governed_directory(manifest: &Manifest) -> &str {
     }
 }
 
+/// The configuration formats a package manager reads, lowest precedence first.
+fn config_formats(installer: Installer) -> &'static [&'static str] {
+    match installer {
+        Installer::Pip => &[formats::pip_conf::NAME],
+        Installer::Uv => &[formats::uv_toml::NAME],
+        Installer::Npm => &[formats::npmrc::NAME],
+        // yarn 1 reads `.npmrc` too, and `.yarnrc` wins over it.
+        Installer::Yarn => &[formats::npmrc::NAME, formats::yarnrc::NAME],
+        // yarn 2+ reads only `.yarnrc.yml`.
+        Installer::YarnBerry => &[formats::yarnrc_yml::NAME],
+        Installer::Maven => &[formats::maven_settings::NAME],
+        Installer::Gradle => &[formats::gradle::NAME],
+        Installer::Nuget => &[formats::nuget_config::NAME],
+        Installer::Cargo => &[formats::cargo_config::NAME],
+        Installer::Poetry
+        | Installer::Pipenv
+        | Installer::Pdm
+        | Installer::R
+        | Installer::Bundler
+        | Installer::Go
+        | Installer::Julia
+        | Installer::Pixi
+        | Installer::Apt => &[],
+    }
+}
+
+/// The package manager that installs a manifest. A `package.json` that does not say
+/// (`packageManager`) is installed by whichever yarn lockfile (or `.yarnrc.yml`) sits
+/// beside it.
+fn installer_of(project: &Project, manifest: &Manifest) -> Installer {
+    if manifest.format != formats::package_json::NAME || manifest.installer != Installer::Npm {
+        return manifest.installer;
+    }
+    let directory = parent(&manifest.path);
+    let beside = |format: &str| {
+        project
+            .manifests
+            .values()
+            .find(|other| other.format == format && parent(&other.path) == directory)
+    };
+    // A `.yarnrc.yml` beside it means yarn 2+ even before a lockfile exists.
+    beside(formats::yarn_lock::NAME)
+        .map(|lock| lock.installer)
+        .or_else(|| beside(formats::yarnrc_yml::NAME).map(|_| Installer::YarnBerry))
+        .unwrap_or(manifest.installer)
+}
+
 fn unit_needs(
-    ecosystem: Ecosystem,
+    installer: Installer,
     effective: &Effective<'_>,
     needs_index: Option<&Location>,
     direct: &[&Direct],
     knowledge: &Knowledge,
     needs: &mut Vec<(Ecosystem, Need)>,
 ) {
-    if effective.no_index.is_none() {
+    let ecosystem = installer.ecosystem();
+    if let Some(mirror) = effective.mirror {
+        // Every index request goes to the mirror, whatever else is declared.
+        if let Some(remote) = &mirror.remote {
+            needs.push((
+                ecosystem,
+                Need {
+                    remote: remote.clone(),
+                    kind: Kind::Index,
+                    at: mirror.at.clone(),
+                    replaces_default: true,
+                },
+            ));
+        }
+    } else if effective.no_index.is_none() {
         match effective.index_url {
             Some(declared) => {
                 if let Some(remote) = &declared.remote {
@@ -605,7 +689,7 @@ fn unit_needs(
             }
             None => {
                 if let Some(at) = needs_index
-                    && let Some(entry) = knowledge.default_index(ecosystem)
+                    && let Some(entry) = knowledge.default_index_for(installer)
                 {
                     let host = entry.forward_host();
                     for &port in &entry.ports {
@@ -778,26 +862,23 @@ fn add(merged: &mut BTreeMap<Key, Endpoint>, endpoint: Endpoint) {
 
 fn generic_purpose(ecosystem: Ecosystem, kind: Kind, replaces_default: bool) -> String {
     let index = match ecosystem {
-        Ecosystem::Rust => Some("Cargo registry"),
-        Ecosystem::Go => Some("Go module proxy"),
-        Ecosystem::Julia => Some("Julia package server"),
-        _ => None,
+        Ecosystem::Python => "Python package index",
+        Ecosystem::Npm => "npm registry",
+        Ecosystem::R => "R package repository",
+        Ecosystem::Java => "Maven repository",
+        Ecosystem::Dotnet => "NuGet feed",
+        Ecosystem::Ruby => "gem source",
+        Ecosystem::Rust => "Cargo registry",
+        Ecosystem::Go => "Go module proxy",
+        Ecosystem::Julia => "Julia package server",
+        Ecosystem::Conda | Ecosystem::Container | Ecosystem::Os => "package index",
     };
     if (ecosystem, kind) == (Ecosystem::Go, Kind::Api) {
         return "module path host `go` asks (`?go-get=1`) for the repository of a module it fetches directly".into();
     }
-    if let (Some(index), Kind::Index) = (index, kind) {
-        return if replaces_default {
-            format!("{index} that replaces the default")
-        } else {
-            format!("{index} besides the default")
-        };
-    }
     match kind {
-        Kind::Index if replaces_default => {
-            "Python package index that replaces the default index".into()
-        }
-        Kind::Index => "extra Python package index, searched besides the default".into(),
+        Kind::Index if replaces_default => format!("{index} that replaces the default index"),
+        Kind::Index => format!("extra {index}, searched besides the default"),
         Kind::Files => "serves package files".into(),
         Kind::FindLinks => "find-links page pip reads archive links from".into(),
         Kind::Archive => "package archive downloaded directly".into(),

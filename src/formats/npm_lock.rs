@@ -1,8 +1,7 @@
-//! npm-family lockfiles with exact URLs: `package-lock.json` and `npm-shrinkwrap.json`
-//! (`packages.*.resolved`, and `dependencies.*.resolved` in lockfile version 1) and
-//! yarn 1's `yarn.lock` (`resolved "URL"`). Each host is reported once, at its first
-//! occurrence. yarn 2+ and pnpm locks record no URL for registry packages; their
-//! `package.json` says what is needed.
+//! npm's lockfiles with exact URLs: `package-lock.json` and `npm-shrinkwrap.json`
+//! (`packages.*.resolved`, and `dependencies.*.resolved` in lockfile version 1). Each
+//! host is reported once, at its first occurrence. yarn's and pnpm's lockfiles have
+//! their own modules (`yarn_lock`, `pnpm_lock`).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -25,7 +24,7 @@ impl super::Format for NpmLock {
     }
 
     fn files(&self) -> &'static str {
-        "`package-lock.json`, `npm-shrinkwrap.json`, `yarn.lock` (v1)"
+        "`package-lock.json`, `npm-shrinkwrap.json`"
     }
 
     fn reads(&self) -> &'static str {
@@ -35,20 +34,17 @@ impl super::Format for NpmLock {
     fn matches(&self, path: &Path) -> bool {
         matches!(
             file_name(path).as_str(),
-            "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock"
+            "package-lock.json" | "npm-shrinkwrap.json"
         )
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {
         let mut manifest = Manifest::new(&file.path, NAME, Installer::Npm, Role::Install);
         let mut seen: BTreeSet<String> = BTreeSet::new();
-        // Both formats write one `resolved` per line: scan lines, no full parse needed.
+        // npm writes one `resolved` per line: scan lines, no full parse needed.
         for (index, line) in file.text.lines().enumerate() {
             let trimmed = line.trim_start();
-            let Some(rest) = trimmed
-                .strip_prefix("\"resolved\":")
-                .or_else(|| trimmed.strip_prefix("resolved "))
-            else {
+            let Some(rest) = trimmed.strip_prefix("\"resolved\":") else {
                 continue;
             };
             let url = rest.trim().trim_end_matches(',').trim_matches('"');

@@ -36,7 +36,7 @@ impl super::Format for PackageJson {
     }
 
     fn reads(&self) -> &'static str {
-        "`dependencies`, `devDependencies`, `optionalDependencies`, `peerDependencies`: registry packages need the npm registry (or `.npmrc`'s), git specs (`git+https`, `git+ssh`, `github:`, `owner/repo`) their git host, tarball URLs their host; `file:`, `link:`, `workspace:` are local"
+        "`dependencies`, `devDependencies`, `optionalDependencies`, `peerDependencies`: registry packages need the npm registry (or `.npmrc`'s; yarn's registry or `.yarnrc`/`.yarnrc.yml`'s when `packageManager` or a `yarn.lock` or `.yarnrc.yml` beside it says yarn), git specs (`git+https`, `git+ssh`, `github:`, `owner/repo`) their git host, tarball URLs their host; `file:`, `link:`, `workspace:` are local"
     }
 
     fn matches(&self, path: &Path) -> bool {
@@ -54,6 +54,19 @@ impl super::Format for PackageJson {
             ));
             return manifest;
         };
+        // Corepack's `packageManager` says which yarn installs the project, and so which
+        // configuration files and default registry apply.
+        if let Some(tool) = value
+            .get("packageManager")
+            .and_then(serde_json::Value::as_str)
+            && let Some(version) = tool.strip_prefix("yarn@")
+        {
+            manifest.installer = if version.starts_with("1.") {
+                Installer::Yarn
+            } else {
+                Installer::YarnBerry
+            };
+        }
         for group in GROUPS {
             let Some(dependencies) = value.get(group).and_then(serde_json::Value::as_object) else {
                 continue;

@@ -106,7 +106,41 @@ fn secrets_never_leak() {
         "--extra-index-url https://user:LineSecret999@broken host.example.com/simple\n-i https://x:QuerySecret777@${UNSET_HOST}/simple\n",
     )
     .unwrap();
+    // Credentials in the configuration files of other ecosystems (issue 3).
+    for (path, text) in [
+        (
+            "berry/.yarnrc.yml",
+            "npmRegistryServer: \"https://u:YarnUrlSecret1@npm.example.com\"\nnpmAuthToken: YarnAuthSecret2\n",
+        ),
+        (
+            "classic/.yarnrc",
+            "registry \"https://npm.example.com/\"\n\"//npm.example.com/:_authToken\" \"YarnrcSecret3\"\n",
+        ),
+        (
+            "dotnet/NuGet.Config",
+            "<configuration><packageSources><add key=\"f\" value=\"https://nuget.example.com/v3/index.json\"/></packageSources><packageSourceCredentials><f><add key=\"ClearTextPassword\" value=\"NugetSecret4\"/></f></packageSourceCredentials></configuration>\n",
+        ),
+        (
+            "java/settings.xml",
+            "<settings><servers><server><id>x</id><password>MavenSecret5</password></server></servers><mirrors><mirror><mirrorOf>*</mirrorOf><url>https://u:MavenUrlSecret6@maven.example.com/m2</url></mirror></mirrors></settings>\n",
+        ),
+        (
+            "ruby/Gemfile",
+            "source \"https://u:GemSecret7@gems.example.com\"\ngem \"rake\"\n",
+        ),
+    ] {
+        let target = temp.path().join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, text).unwrap();
+    }
     let secrets = [
+        "YarnUrlSecret1",
+        "YarnAuthSecret2",
+        "YarnrcSecret3",
+        "NugetSecret4",
+        "MavenSecret5",
+        "MavenUrlSecret6",
+        "GemSecret7",
         "ghp_SuperSecretToken123",
         "SecretSignatureValue",
         "EnvSecret555",

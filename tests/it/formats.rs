@@ -45,6 +45,9 @@ pub(crate) fn describe(manifest: &Manifest) -> String {
     for (name, at) in &manifest.index_pins {
         let _ = writeln!(out, "pinned to index {name} at {at}");
     }
+    if let Some(mirror) = &manifest.options.mirror {
+        let _ = writeln!(out, "mirror of every index: {}", declared(mirror));
+    }
     match &manifest.needs_index {
         Some(at) => {
             let _ = writeln!(out, "needs an index: first at {at}");
@@ -127,4 +130,44 @@ fn format_fixtures() {
         }
     }
     assert!(cases > 0, "no format fixtures found");
+}
+
+/// Parsers never panic: every prefix of the fixtures of the scanner-style formats (cut
+/// at any character), and each with unbalanced quotes and brackets appended, parses.
+#[test]
+fn truncated_and_unbalanced_input_never_panics() {
+    let base = support::root().join("tests/fixtures/formats");
+    for module in [
+        "gradle",
+        "gemfile",
+        "gemfile_lock",
+        "description",
+        "yarn_lock",
+        "pnpm_lock",
+        "yarnrc",
+        "yarnrc_yml",
+        "pom_xml",
+        "nuget_config",
+        "project",
+        "renv_lock",
+        "wrapper_properties",
+        "maven_settings",
+    ] {
+        let name = module.replace('_', "-");
+        let format = FORMATS
+            .iter()
+            .find(|format| format.name().ends_with(&format!("/{name}")))
+            .unwrap();
+        for path in support::files(&base.join(module)) {
+            let text = support::expand(&std::fs::read_to_string(&path).unwrap());
+            let file_name = path.file_name().unwrap().to_string_lossy().to_string();
+            for (cut, _) in text.char_indices().step_by(3) {
+                for tail in ["", "\"", "'", "{", "(", "/*", "\"\"\"", "é\\"] {
+                    let input = format!("{}{tail}", &text[..cut]);
+                    let file = SourceFile::new(file_name.clone(), input);
+                    let _ = format.parse(&file, &ParseContext::default());
+                }
+            }
+        }
+    }
 }

@@ -182,3 +182,57 @@ fn condarc_redirects_every_channel() {
         ])
     );
 }
+
+/// Per package manager: a configuration replaces a default only for the projects it
+/// governs, and each package manager falls back to its own default (issue 3).
+#[test]
+fn other_ecosystems_replace_defaults_only_where_their_configuration_applies() {
+    let (_temp, resolution) = scan_fixture(&support::root().join("tests/fixtures/repos/polyglot"));
+    let evidence = |host: &str| -> BTreeSet<String> {
+        resolution
+            .endpoints
+            .iter()
+            .filter(|endpoint| endpoint.host == host)
+            .flat_map(|endpoint| endpoint.evidence.iter().map(|e| e.path.clone()))
+            .collect()
+    };
+    // A settings.xml mirror of `*` replaces Central for the POM beside it only.
+    let central = evidence("repo.maven.apache.org");
+    assert!(central.contains("maven-service/pom.xml"), "{central:?}");
+    assert!(
+        !central
+            .iter()
+            .any(|path| path.starts_with("maven-mirrored/"))
+    );
+    // … and the repositories that POM adds: the mirror serves them all.
+    assert!(evidence("maven.vendor.example.com").is_empty());
+    assert!(!evidence("maven.corp.example.com").is_empty());
+    // `<clear/>` removes nuget.org for the project under that NuGet.Config only.
+    assert_eq!(
+        evidence("api.nuget.org"),
+        BTreeSet::from(["dotnet-default/src/App.csproj".to_string()])
+    );
+    // yarn projects use yarn's registry host, npm and pnpm the npm registry.
+    let npm = evidence(&support::expand("{{host:org.npmjs.registry}}"));
+    assert!(
+        npm.iter().all(|path| path.starts_with("pnpm-app/")),
+        "{npm:?}"
+    );
+    let yarn = evidence(&support::expand("{{host:com.yarnpkg.registry}}"));
+    assert!(yarn.contains("yarn-berry-app/package.json"), "{yarn:?}");
+    assert!(yarn.contains("yarn-classic-app/package.json"), "{yarn:?}");
+    // Gradle plugins with a version come from the plugin portal and its artifact host;
+    // the wrapper's download redirects twice.
+    for host in [
+        "plugins.gradle.org",
+        "plugins-artifacts.gradle.org",
+        "services.gradle.org",
+        "downloads.gradle.org",
+        "index.rubygems.org",
+        "cloud.r-project.org",
+        "bioconductor.org",
+        "api.github.com",
+    ] {
+        assert!(!evidence(host).is_empty(), "{host} missing");
+    }
+}

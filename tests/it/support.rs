@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 /// Suffixes of the registry hosts that are never written forward, reverse-labelled.
-const REVERSED_REGISTRY_SUFFIXES: [&str; 8] = [
+const REVERSED_REGISTRY_SUFFIXES: [&str; 9] = [
     "org.pypi",
     "org.pythonhosted",
     "io.pypi",
@@ -15,6 +15,8 @@ const REVERSED_REGISTRY_SUFFIXES: [&str; 8] = [
     "io.crates",
     "org.debian",
     "org.yarnpkg",
+    // yarn's registry host: written only reverse-labelled, like the registries above.
+    "com.yarnpkg.registry",
 ];
 
 fn reverse(host: &str) -> String {

@@ -1,0 +1,81 @@
+//! .NET project files: `*.csproj`, `*.fsproj`, `*.vbproj` (`<PackageReference>`) and
+//! the older `packages.config` (`<package id>`). A package reference is restored from
+//! the feeds the governing `NuGet.Config` leaves (nuget.org by default). The `MSBuild`
+//! properties `<RestoreSources>` (replaces every feed) and
+//! `<RestoreAdditionalProjectSources>` (adds) are read too, `;`-separated. `global.json`
+//! names an SDK version, not a feed, and is not read.
+
+use std::path::Path;
+
+use crate::formats::pom_xml::{location, parse_xml, text_location};
+use crate::formats::{ParseContext, declared, expand_variables, file_name, warn_plain_http};
+use crate::model::{Installer, Manifest, Role};
+use crate::source::SourceFile;
+
+pub struct DotnetProject;
+
+pub const NAME: &str = "dotnet/project";
+
+impl super::Format for DotnetProject {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn title(&self) -> &'static str {
+        ".NET projects"
+    }
+
+    fn files(&self) -> &'static str {
+        "`*.csproj`, `*.fsproj`, `*.vbproj`, `packages.config`"
+    }
+
+    fn reads(&self) -> &'static str {
+        "`<PackageReference>` and `<package id>` need the feeds of the governing `NuGet.Config` (nuget.org unless cleared); `<RestoreSources>` (replaces them) and `<RestoreAdditionalProjectSources>` (adds)"
+    }
+
+    fn matches(&self, path: &Path) -> bool {
+        let name = file_name(path);
+        name == "packages.config"
+            || [".csproj", ".fsproj", ".vbproj"]
+                .iter()
+                .any(|extension| name.ends_with(extension))
+    }
+
+    fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
+        let mut manifest = Manifest::new(&file.path, NAME, Installer::Nuget, Role::Install);
+        let Some(document) = parse_xml(file, &mut manifest.diagnostics) else {
+            return manifest;
+        };
+        for node in document
+            .root_element()
+            .descendants()
+            .filter(roxmltree::Node::is_element)
+        {
+            match node.tag_name().name() {
+                "PackageReference" | "package" | "PackageDownload" => {
+                    manifest.need_index(location(file, &document, node));
+                }
+                name @ ("RestoreSources" | "RestoreAdditionalProjectSources") => {
+                    let at = text_location(file, &document, node);
+                    for source in node.text().unwrap_or_default().split(';') {
+                        let source = source.trim();
+                        // `$(RestoreSources)` keeps the sources set elsewhere.
+                        if !crate::remote::has_scheme(source) {
+                            continue;
+                        }
+                        let source = expand_variables(source, context);
+                        let declared = declared(&source, file, &at, &mut manifest.diagnostics);
+                        warn_plain_http(&mut manifest, &declared, file);
+                        if name == "RestoreSources" && manifest.options.index_url.is_none() {
+                            manifest.options.index_url = Some(declared);
+                        } else {
+                            manifest.options.extra_index_urls.push(declared);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        manifest
+    }
+}
