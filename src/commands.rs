@@ -1,6 +1,7 @@
 //! The edge: the only code that reads arguments, prints and writes files. Each
 //! subcommand is one module.
 
+pub(crate) mod explain_log;
 pub(crate) mod formats;
 pub(crate) mod generate;
 pub(crate) mod scan;

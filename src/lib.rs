@@ -16,6 +16,7 @@ pub mod emit;
 pub mod formats;
 pub mod host;
 pub mod knowledge;
+pub mod logs;
 pub mod model;
 pub mod plan;
 pub mod redact;
@@ -36,5 +37,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => commands::scan::run(args).map(|()| ExitCode::SUCCESS),
         Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),
         Command::Formats(args) => commands::formats::run(args).map(|()| ExitCode::SUCCESS),
+        Command::ExplainLog(args) => commands::explain_log::run(args),
     }
 }

@@ -9,6 +9,7 @@ mod cli;
 mod corpus;
 mod formats;
 mod iac_parsers;
+mod logs;
 mod python;
 mod repos;
 mod robustness;
