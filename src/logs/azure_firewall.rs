@@ -67,14 +67,22 @@ impl LogKind for AzureFirewall {
     }
 
     fn extract(&self, path: &str, text: &str) -> Vec<Blocked> {
-        let records = json_records(text).unwrap_or_else(|| csv_records(text));
+        let denials = match json_records(text) {
+            Some(records) => records
+                .iter()
+                .filter_map(|record| denied(record).map(|(host, port)| (None, host, port)))
+                .collect(),
+            None => csv_denials(text),
+        };
         let lower = text.to_ascii_lowercase();
+        // Byte offsets of line starts, for the line of an offset in O(log n): exports run
+        // to hundreds of thousands of records.
+        let line_starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(index, _)| index + 1))
+            .collect();
         let mut cursor = 0;
         let mut found = Vec::new();
-        for (start, record) in records {
-            let Some((host, port)) = denied(&record) else {
-                continue;
-            };
+        for (start, host, port) in denials {
             // The record's line: where its host next appears in the file.
             let from = start.unwrap_or(cursor).min(lower.len());
             let Some(offset) = lower[from..].find(&host.to_ascii_lowercase()) else {
@@ -82,11 +90,9 @@ impl LogKind for AzureFirewall {
             };
             let offset = from + offset;
             cursor = offset + host.len();
-            let line_start = lower[..offset].rfind('\n').map_or(0, |index| index + 1);
-            let line_end = lower[offset..]
-                .find('\n')
-                .map_or(lower.len(), |index| offset + index);
-            let number = lower[..offset].matches('\n').count() + 1;
+            let number = line_starts.partition_point(|&start| start <= offset);
+            let line_start = line_starts[number - 1];
+            let line_end = line_starts.get(number).map_or(text.len(), |&next| next - 1);
             let line = Line {
                 number: u32::try_from(number).unwrap_or(u32::MAX),
                 visible: text[line_start..line_end]
@@ -133,11 +139,11 @@ fn denied(record: &Record) -> Option<(String, u16)> {
 }
 
 /// The records of a JSON export, or `None` when the text is not JSON.
-fn json_records(text: &str) -> Option<Vec<(Option<usize>, Record)>> {
+fn json_records(text: &str) -> Option<Vec<Record>> {
     let mut records = Vec::new();
     if let Ok(value) = serde_json::from_str::<Value>(text) {
         collect(&value, &mut records);
-        return Some(records.into_iter().map(|r| (None, r)).collect());
+        return Some(records);
     }
     // One record per line.
     let mut any = false;
@@ -146,7 +152,7 @@ fn json_records(text: &str) -> Option<Vec<(Option<usize>, Record)>> {
         any = true;
         collect(&value, &mut records);
     }
-    any.then(|| records.into_iter().map(|r| (None, r)).collect())
+    any.then_some(records)
 }
 
 fn collect(value: &Value, records: &mut Vec<Record>) {
@@ -229,8 +235,9 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
-/// The rows of a CSV export with a header row, each with its byte offset.
-fn csv_records(text: &str) -> Vec<(Option<usize>, Record)> {
+/// The denied requests of a CSV export with a header row, each with its row's byte
+/// offset; rows are judged as they are read (exports can be large).
+fn csv_denials(text: &str) -> Vec<(Option<usize>, String, u16)> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -248,7 +255,7 @@ fn csv_records(text: &str) -> Vec<(Option<usize>, Record)> {
                 .to_ascii_lowercase()
         })
         .collect();
-    let mut records = Vec::new();
+    let mut denials = Vec::new();
     for row in reader.records() {
         // A malformed row is skipped; the others still count.
         let Ok(row) = row else {
@@ -262,7 +269,9 @@ fn csv_records(text: &str) -> Vec<(Option<usize>, Record)> {
             .cloned()
             .zip(row.iter().map(str::to_string))
             .collect();
-        records.push((start, record));
+        if let Some((host, port)) = denied(&record) {
+            denials.push((start, host, port));
+        }
     }
-    records
+    denials
 }
