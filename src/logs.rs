@@ -573,7 +573,7 @@ pub fn endpoints(summary: &Summary, knowledge: &Knowledge) -> Vec<Endpoint> {
             purpose: match &host.knowledge {
                 Some(known) => known.purpose.clone(),
                 None => format!(
-                    "blocked in the {} log ({})",
+                    "needed per the {} log: {}",
                     host.tool,
                     host.reason.describe()
                 ),
