@@ -28,7 +28,7 @@ pub(crate) fn run(args: &ExplainLogArgs) -> anyhow::Result<ExitCode> {
     let mut unknown = Vec::new();
     for path in &args.files {
         let bytes = fs_err::read(path).context("cannot read the log")?;
-        let text = String::from_utf8_lossy(&bytes);
+        let text = decode(&bytes);
         let display = redact::text(&path.display().to_string());
         match logs::explain(&display, &text) {
             Some(explained) => {
@@ -74,4 +74,43 @@ pub(crate) fn run(args: &ExplainLogArgs) -> anyhow::Result<ExitCode> {
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The text of a log. Windows PowerShell 5 redirects output (`pip install … > log.txt`)
+/// as UTF-16 with a byte-order mark, so a BOM decides the encoding; anything else is read
+/// as UTF-8, invalid bytes replaced.
+fn decode(bytes: &[u8]) -> String {
+    let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|pair| unit([pair[0], pair[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    match bytes {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode;
+
+    #[test]
+    fn byte_order_marks_decide_the_encoding() {
+        let text = "curl: (6) Could not resolve host: github.com\r\n";
+        let mut little: Vec<u8> = vec![0xFF, 0xFE];
+        little.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(decode(&little), text);
+        let mut big: Vec<u8> = vec![0xFE, 0xFF];
+        big.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(decode(&big), text);
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend(text.as_bytes());
+        assert_eq!(decode(&bom), text);
+        assert_eq!(decode(b"plain \xFF"), "plain \u{FFFD}");
+    }
 }
