@@ -100,7 +100,7 @@ pub struct Blocked {
     /// is inferred).
     pub line: u32,
     pub column: u32,
-    /// Lower-case host name (IP addresses are never reported: no FQDN rule takes one).
+    /// Lower-case host name, or an IP address (which [`summarize`] keeps apart).
     pub host: String,
     pub port: u16,
     /// The tool that printed the line (`pip`, `conda`, `azure-firewall`, …).
@@ -268,8 +268,9 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = Line> + '_ {
     })
 }
 
-/// A finding on `line` for `raw_host`, or `None` when it is no host name a rule could
-/// allow (an IP address, `localhost`, garbage).
+/// A finding on `line` for `raw_host`, or `None` when it names nothing a rule could
+/// allow (`localhost`, a loopback address, a single-label or `.local` name, garbage). IP
+/// addresses are kept: [`summarize`] lists them apart, since no FQDN rule takes one.
 pub(crate) fn finding(
     tool: &'static str,
     path: &str,
@@ -279,11 +280,14 @@ pub(crate) fn finding(
     reason: Reason,
 ) -> Option<Blocked> {
     let host = remote::normalise_host(raw_host.trim_matches(|c| c == '[' || c == ']'))?;
-    if host == "localhost"
-        || host.parse::<std::net::IpAddr>().is_ok()
-        || !host.contains('.')
-        || host.rsplit('.').next() == Some("local")
-    {
+    let address = host.parse::<std::net::IpAddr>().ok();
+    let unusable = match address {
+        Some(address) => address.is_loopback() || address.is_unspecified(),
+        None => {
+            host == "localhost" || !host.contains('.') || host.rsplit('.').next() == Some("local")
+        }
+    };
+    if unusable {
         return None;
     }
     let column = line
@@ -442,6 +446,9 @@ pub struct AlsoNeeded {
 pub struct Summary {
     pub hosts: Vec<HostSummary>,
     pub also_needed: Vec<AlsoNeeded>,
+    /// IP addresses the logs show unreachable: no FQDN rule can allow them (often a proxy
+    /// or a firewall network-rule deny); never rules, shown so nothing is hidden.
+    pub addresses: Vec<HostSummary>,
 }
 
 impl Summary {
@@ -477,6 +484,17 @@ pub fn summarize(blocked: &[Blocked], knowledge: &Knowledge) -> Summary {
         let Some(first) = evidence.first() else {
             continue;
         };
+        if key.0.parse::<std::net::IpAddr>().is_ok() {
+            summary.addresses.push(HostSummary {
+                host: key.0.clone(),
+                port: key.1,
+                tool: first.tool,
+                reason: first.reason,
+                knowledge: None,
+                evidence,
+            });
+            continue;
+        }
         let entry = knowledge.lookup(&key.0);
         if let Some(entry) = entry {
             for id in &entry.companions {
@@ -647,9 +665,10 @@ mod tests {
     }
 
     #[test]
-    fn addresses_and_local_names_are_no_findings() {
+    fn loopback_and_local_names_are_no_findings() {
         let line = lines("x").next().expect("one line");
-        assert!(finding("t", "p", &line, "10.0.0.4", 443, Reason::Timeout).is_none());
+        assert!(finding("t", "p", &line, "10.0.0.4", 443, Reason::Timeout).is_some());
+        assert!(finding("t", "p", &line, "127.0.0.1", 443, Reason::Timeout).is_none());
         assert!(finding("t", "p", &line, "localhost", 443, Reason::Timeout).is_none());
         assert!(finding("t", "p", &line, "intranet", 443, Reason::Timeout).is_none());
         assert!(finding("t", "p", &line, "Example.COM", 443, Reason::Timeout).is_some());

@@ -11,9 +11,9 @@
 //! Both come as JSON (an array of records, `{"records": […]}` from a storage account, a
 //! Log Analytics `{"tables": [{"columns", "rows"}]}` answer, or one record per line) or
 //! as CSV with a header row (the portal's "Export to CSV"). Only denied requests count;
-//! allowed ones are noise. Network-rule records name IP addresses, which no FQDN rule can
-//! take, and are left out. A record's evidence is the line of the file where its host
-//! appears.
+//! allowed ones are noise. Legacy network-rule messages name IP addresses, which no FQDN
+//! rule can take: they are listed apart, never as rules. A record's evidence is the line
+//! of the file where its host appears.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;

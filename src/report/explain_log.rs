@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::one_line;
-use crate::logs::{Blocked, Detected, Summary};
+use crate::logs::{Blocked, Detected, HostSummary, Summary};
 
 /// Evidence lines shown per host; the rest are counted.
 const SHOWN: usize = 3;
@@ -29,57 +29,25 @@ pub fn human(logs: &[LogFile], summary: &Summary) -> String {
         let _ = writeln!(out, "{}: {}", one_line(&log.path), kinds.join(", "));
     }
     out.push('\n');
-    if summary.hosts.is_empty() {
+    if summary.hosts.is_empty() && summary.addresses.is_empty() {
         out.push_str("No blocked or unreachable host found.\n");
         return out;
     }
     for host in &summary.hosts {
-        let _ = writeln!(
-            out,
-            "{}:{}  {}: {}",
-            host.host,
-            host.port,
-            host.tool,
-            host.reason.describe()
+        host_block(&mut out, host, summary);
+    }
+    if !summary.addresses.is_empty() {
+        out.push_str(
+            "Addresses (no FQDN rule can allow an address: often a proxy, or a firewall network rule):\n\n",
         );
-        let mut said: Option<&str> = None;
-        for finding in host.evidence.iter().take(SHOWN) {
-            let _ = writeln!(
-                out,
-                "  {}:{}:{}  {}",
-                one_line(&finding.path),
-                finding.line,
-                finding.column,
-                excerpt(finding)
-            );
-            // Said once for a run of lines inferred the same way.
-            if let Some(how) = finding.inferred.as_deref()
-                && said != Some(how)
-            {
-                let _ = writeln!(out, "    host inferred: {how}");
-                said = Some(how);
-            }
+        for address in &summary.addresses {
+            host_block(&mut out, address, summary);
         }
-        if host.evidence.len() > SHOWN {
-            let _ = writeln!(out, "  (+{} more lines)", host.evidence.len() - SHOWN);
-        }
-        if let Some(known) = &host.knowledge {
-            let _ = writeln!(out, "  known as `{}`: {}", known.id, known.purpose);
-        }
-        for also in summary.also_needed.iter().filter(|a| a.with == host.host) {
-            let ports: Vec<String> = also.ports.iter().map(u16::to_string).collect();
-            let _ = writeln!(
-                out,
-                "  also needed: {}:{} (`{}`): {}",
-                also.host,
-                ports.join(","),
-                also.knowledge.id,
-                also.knowledge.purpose
-            );
-        }
-        out.push('\n');
     }
     let hosts = summary.hosts_to_allow();
+    if hosts.is_empty() {
+        return out;
+    }
     let _ = writeln!(out, "Hosts to allow ({}):", hosts.len());
     for host in &hosts {
         let _ = writeln!(out, "  {host}");
@@ -88,6 +56,55 @@ pub fn human(logs: &[LogFile], summary: &Summary) -> String {
         "\nWrite the rules with `pkgallow explain-log --target azureml-yaml FILE...` (or any other generate target).\n",
     );
     out
+}
+
+/// One host: its port, tool and reason, the lines that show it, what the knowledge base
+/// knows and what it needs next.
+fn host_block(out: &mut String, host: &HostSummary, summary: &Summary) {
+    let _ = writeln!(
+        out,
+        "{}:{}  {}: {}",
+        host.host,
+        host.port,
+        host.tool,
+        host.reason.describe()
+    );
+    let mut said: Option<&str> = None;
+    for finding in host.evidence.iter().take(SHOWN) {
+        let _ = writeln!(
+            out,
+            "  {}:{}:{}  {}",
+            one_line(&finding.path),
+            finding.line,
+            finding.column,
+            excerpt(finding)
+        );
+        // Said once for a run of lines inferred the same way.
+        if let Some(how) = finding.inferred.as_deref()
+            && said != Some(how)
+        {
+            let _ = writeln!(out, "    host inferred: {how}");
+            said = Some(how);
+        }
+    }
+    if host.evidence.len() > SHOWN {
+        let _ = writeln!(out, "  (+{} more lines)", host.evidence.len() - SHOWN);
+    }
+    if let Some(known) = &host.knowledge {
+        let _ = writeln!(out, "  known as `{}`: {}", known.id, known.purpose);
+    }
+    for also in summary.also_needed.iter().filter(|a| a.with == host.host) {
+        let ports: Vec<String> = also.ports.iter().map(u16::to_string).collect();
+        let _ = writeln!(
+            out,
+            "  also needed: {}:{} (`{}`): {}",
+            also.host,
+            ports.join(","),
+            also.knowledge.id,
+            also.knowledge.purpose
+        );
+    }
+    out.push('\n');
 }
 
 /// The line, cut to [`WIDTH`] characters around the host when it is longer.
@@ -119,8 +136,9 @@ fn excerpt(finding: &Blocked) -> String {
 struct Json<'a> {
     version: u32,
     logs: &'a [LogFile],
-    blocked: &'a [crate::logs::HostSummary],
+    blocked: &'a [HostSummary],
     also_needed: &'a [crate::logs::AlsoNeeded],
+    addresses: &'a [HostSummary],
     hosts: Vec<String>,
 }
 
@@ -130,6 +148,7 @@ pub fn json(logs: &[LogFile], summary: &Summary) -> String {
         logs,
         blocked: &summary.hosts,
         also_needed: &summary.also_needed,
+        addresses: &summary.addresses,
         hosts: summary.hosts_to_allow().into_iter().collect(),
     };
     let mut text = serde_json::to_string_pretty(&document)
