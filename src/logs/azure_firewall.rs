@@ -110,8 +110,21 @@ impl LogKind for AzureFirewall {
     }
 }
 
-/// The host and port a record denied, if it is a denied application request.
+/// The host and port a record denied, if it is a denied application request. Threat
+/// intelligence and IDPS denies (`AZFWThreatIntel`, `AZFWIdpsSignature`, a legacy `msg`
+/// with `ThreatIntel:`) block known-malicious destinations on purpose: never suggested.
 fn denied(record: &Record) -> Option<(String, u16)> {
+    let threat = |value: &String| {
+        let lower = value.to_ascii_lowercase();
+        lower.contains("threatintel") || lower.contains("idps")
+    };
+    if ["category", "type", "operationname", "msg", "msg_s"]
+        .iter()
+        .filter_map(|key| record.get(*key))
+        .any(threat)
+    {
+        return None;
+    }
     let message = record.get("msg").or_else(|| record.get("msg_s"));
     if let Some(message) = message
         && let Some(captures) = MESSAGE.captures(message)
