@@ -4,7 +4,8 @@
 //! timed out`), repeated at the end as `W: Failed to fetch URL  reason` or
 //! `E: Failed to fetch URL  Unable to connect to host:http: [IP: … 80]`
 //! (microsoft/WSL#4792, actions/runner-images#7603). `470 status code 470` is Azure
-//! Firewall's answer to a denied plain-HTTP request. `404  Not Found` and signature
+//! Firewall's answer to a denied plain-HTTP request (it answers HTTP denies itself,
+//! MicrosoftDocs/azure-docs#70564). `404  Not Found` and signature
 //! errors are no network blocks.
 
 use std::sync::LazyLock;

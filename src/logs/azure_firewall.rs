@@ -142,12 +142,17 @@ fn denied(record: &Record) -> Option<(String, u16)> {
     let port = record
         .get("destinationport")
         .and_then(|port| port.parse().ok())
-        .unwrap_or_else(
-            || match record.get("protocol").map(|p| p.to_ascii_lowercase()) {
+        .unwrap_or_else(|| {
+            // Denied plain-HTTP requests are logged with `Protocol` "HTTP " (a trailing
+            // space, MicrosoftDocs/azure-docs#70564).
+            let protocol = record
+                .get("protocol")
+                .map(|p| p.trim().to_ascii_lowercase());
+            match protocol {
                 Some(protocol) if protocol.starts_with("http:") || protocol == "http" => 80,
                 _ => 443,
-            },
-        );
+            }
+        });
     Some((host.clone(), port))
 }
 
