@@ -40,6 +40,10 @@ static COULD_NOT_FETCH: LazyLock<Regex> =
 static CONNECTION_TO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"Connection to ([A-Za-z0-9.-]+) timed out").expect("valid pattern")
 });
+/// urllib3 2's name-resolution error names the host too: `NameResolutionError("<…>:
+/// Failed to resolve 'example.org' ([Errno -3] Temporary failure in name resolution)")`.
+static FAILED_TO_RESOLVE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"Failed to resolve '([^']+)'").expect("valid pattern"));
 static LOOKING_IN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"Looking in indexes: (.*)").expect("valid pattern"));
 static STARTING: LazyLock<Regex> = LazyLock::new(|| {
@@ -123,6 +127,9 @@ fn named(path: &str, line: &Line) -> Option<Blocked> {
     if let Some(captures) = CONNECTION_TO.captures(content) {
         return finding("pip", path, line, &captures[1], 443, Reason::Timeout);
     }
+    if let Some(captures) = FAILED_TO_RESOLVE.captures(content) {
+        return finding("pip", path, line, &captures[1], 443, Reason::NameResolution);
+    }
     let captures = COULD_NOT_FETCH.captures(content)?;
     let (host, port) = url_host(&captures[1])?;
     let reason = network_reason(&captures[2]).unwrap_or(Reason::Unreachable);
@@ -170,6 +177,16 @@ fn column_of(line: &Line, needle: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urllib3_2_names_the_host_it_could_not_resolve() {
+        let text = "WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NameResolutionError(\"<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7f>: Failed to resolve 'pkgs.example.com' ([Errno -3] Temporary failure in name resolution)\")': /simple/numpy/\n";
+        let found = Pip.extract("pip.log", text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].host, "pkgs.example.com");
+        assert_eq!(found[0].reason, Reason::NameResolution);
+        assert!(found[0].inferred.is_none());
+    }
     use crate::knowledge::Knowledge;
     use crate::model::Ecosystem;
 
