@@ -33,6 +33,9 @@ pub enum Command {
     /// For example `pkgallow man > /usr/local/share/man/man1/pkgallow.1`, and
     /// `pkgallow man scan` for pkgallow-scan(1).
     Man(ManArgs),
+    /// Read install and firewall logs, list the hosts that were blocked or unreachable
+    /// with the line that shows it, and write the rules to allow them (`--target`).
+    ExplainLog(ExplainLogArgs),
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +67,48 @@ pub struct CompletionsArgs {
     /// The shell to complete in.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainLogArgs {
+    /// Log files: the output of pip, uv, conda/mamba, npm, apt, docker, curl, wget or
+    /// git (alone or inside a Docker or Azure ML image build), or Azure Firewall logs
+    /// (JSON or CSV).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Report format (ignored with `--target`).
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    pub format: ExplainFormat,
+
+    /// Write the rules that allow the blocked hosts (and the hosts the knowledge base
+    /// says come with them), in any `generate` target, instead of the report.
+    #[arg(long, value_enum, value_name = "TARGET")]
+    pub target: Option<Target>,
+
+    /// The workspace the rules are for (with `--target`).
+    #[arg(long, value_name = "NAME")]
+    pub workspace_name: Option<String>,
+
+    /// The workspace's resource group (with `--target`).
+    #[arg(long, value_name = "GROUP")]
+    pub resource_group: Option<String>,
+
+    /// Where the rules are enforced (with `--target`), as for `generate`.
+    #[arg(long, value_enum, default_value_t = Network::Managed)]
+    pub network: Network,
+
+    /// Add a knowledge file in the same TOML format as the built-in knowledge base.
+    #[arg(long, value_name = "FILE")]
+    pub knowledge: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// Each blocked host with its evidence lines, then the hosts to allow.
+    Human,
+    /// Everything as JSON (`version: 1`).
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! subcommand is one module.
 
 pub(crate) mod completions;
+pub(crate) mod explain_log;
 pub(crate) mod formats;
 pub(crate) mod generate;
 pub(crate) mod init;

@@ -17,6 +17,7 @@ pub mod formats;
 pub mod host;
 pub mod knowledge;
 pub mod limits;
+pub mod logs;
 pub mod model;
 pub mod plan;
 pub mod policy;
@@ -41,5 +42,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Init(args) => commands::init::run(args).map(|()| ExitCode::SUCCESS),
         Command::Completions(args) => commands::completions::run(args).map(|()| ExitCode::SUCCESS),
         Command::Man(args) => commands::man::run(args).map(|()| ExitCode::SUCCESS),
+        Command::ExplainLog(args) => commands::explain_log::run(args),
     }
 }

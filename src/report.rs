@@ -1,6 +1,7 @@
 //! Renderers for `scan`: one module per `--format` value. Each takes the resolution and
 //! returns text; nothing here prints.
 
+pub mod explain_log;
 pub mod html;
 pub mod human;
 pub mod json;

@@ -12,6 +12,7 @@ mod ecosystems;
 mod formats;
 mod html_report;
 mod iac_parsers;
+mod logs;
 mod policy;
 mod properties;
 mod python;
