@@ -46,6 +46,11 @@ pub struct ScanInput {
     /// Add a knowledge file in the same TOML format as the built-in knowledge base.
     #[arg(long, value_name = "FILE")]
     pub knowledge: Vec<PathBuf>,
+
+    /// Leave out run-time downloads (model hubs, data sets, weights that libraries fetch
+    /// when the code runs); Python source files are then not read.
+    #[arg(long)]
+    pub no_runtime: bool,
 }
 
 #[derive(Debug, Args)]

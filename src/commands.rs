@@ -32,6 +32,7 @@ pub(crate) fn run_scan(input: &ScanInput) -> anyhow::Result<Resolution> {
         env: input
             .env
             .then(|| std::env::vars().collect::<BTreeMap<String, String>>()),
+        no_runtime: input.no_runtime,
     };
     let project = discover::discover(&paths, &options)?;
     Ok(resolve::resolve(&project, &knowledge))

@@ -55,10 +55,14 @@ pub enum Code {
     RegisteredEnvironment,
     /// P312: OS packages are installed on a base image of unknown distribution.
     UnknownBaseImage,
+    /// P340: an offline setting stops a library's run-time downloads.
+    RuntimeOffline,
+    /// P341: a library calls a per-resource host the code does not name.
+    PerResourceHost,
 }
 
 impl Code {
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 24] = [
         Code::ReadError,
         Code::BinaryFile,
         Code::FileTooLarge,
@@ -81,6 +85,8 @@ impl Code {
         Code::IncludeTooDeep,
         Code::RegisteredEnvironment,
         Code::UnknownBaseImage,
+        Code::RuntimeOffline,
+        Code::PerResourceHost,
     ];
 
     /// The stable code shown to users and in JSON.
@@ -108,6 +114,8 @@ impl Code {
             Code::IncludeTooDeep => "P310",
             Code::RegisteredEnvironment => "P311",
             Code::UnknownBaseImage => "P312",
+            Code::RuntimeOffline => "P340",
+            Code::PerResourceHost => "P341",
         }
     }
 
@@ -136,6 +144,8 @@ impl Code {
             Code::IncludeTooDeep => "include-too-deep",
             Code::RegisteredEnvironment => "registered-environment",
             Code::UnknownBaseImage => "unknown-base-image",
+            Code::RuntimeOffline => "runtime-offline",
+            Code::PerResourceHost => "per-resource-host",
         }
     }
 }

@@ -24,6 +24,8 @@ pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 pub struct ScanOptions {
     /// The environment, only when the user passed `--env`.
     pub env: Option<BTreeMap<String, String>>,
+    /// `--no-runtime`: Python source is not read and run-time downloads are left out.
+    pub no_runtime: bool,
 }
 
 /// A file read from disk, or why it was not.
@@ -38,7 +40,10 @@ pub fn discover(roots: &[PathBuf], options: &ScanOptions) -> anyhow::Result<Proj
     let context = ParseContext {
         env: options.env.clone(),
     };
-    let mut project = Project::default();
+    let mut project = Project {
+        no_runtime: options.no_runtime,
+        ..Project::default()
+    };
     if let Some(env) = &options.env {
         let (environment, diagnostics) = environment_options(env);
         project.environment = environment;
@@ -124,6 +129,9 @@ impl Walker<'_> {
                 }
                 let relative = entry.path().strip_prefix(self.root).unwrap_or(entry.path());
                 if let Some(format) = formats::format_for(relative) {
+                    if self.project.no_runtime && format.name() == formats::python_source::NAME {
+                        continue;
+                    }
                     let display = self.display(entry.path());
                     self.load(format, &display, entry.path().to_path_buf());
                 }

@@ -26,7 +26,9 @@ pub mod package_json;
 pub mod pip_conf;
 pub mod pipfile;
 pub mod pyproject_toml;
+pub mod python_calls;
 pub mod python_lock;
+pub mod python_source;
 pub mod requirements_txt;
 pub mod setup_cfg;
 pub mod toml_support;
@@ -71,6 +73,7 @@ pub const FORMATS: &[&dyn Format] = &[
     &npm_lock::NpmLock,
     &npmrc::Npmrc,
     &jupyter_notebook::JupyterNotebook,
+    &python_source::PythonSource,
     &dockerfile::Dockerfile,
     // Azure ML assets first: every YAML file is read once, and what is not an Azure ML
     // asset is read as a conda environment.
@@ -198,6 +201,22 @@ pub(crate) fn column_of(line: &str, needle: &str) -> usize {
     }
     line.find(needle)
         .map_or(1, |index| line[..index].chars().count() + 1)
+}
+
+/// The package name a requirement starts with (`transformers` in
+/// `transformers[torch]>=4 ; python_version > "3"`), or `None` for URLs and paths.
+pub(crate) fn leading_package_name(requirement: &str) -> Option<&str> {
+    let text = requirement.trim_start();
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(text.len());
+    let name = &text[..end];
+    let next = text[end..].chars().next();
+    let ends_well = next.is_none_or(|c| {
+        c.is_whitespace() || matches!(c, '[' | '<' | '>' | '=' | '!' | '~' | ';' | '@' | '(' | ',')
+    });
+    (!name.is_empty() && name.starts_with(|c: char| c.is_ascii_alphanumeric()) && ends_well)
+        .then_some(name)
 }
 
 /// Records a direct source of an explicit ecosystem.

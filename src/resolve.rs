@@ -53,6 +53,8 @@ pub struct Project {
     /// The text of every parsed file, so that diagnostics found after parsing (an include
     /// cycle, a missing include) can still show their source line.
     pub files: BTreeMap<String, crate::source::SourceFile>,
+    /// `--no-runtime`: leave run-time downloads out.
+    pub no_runtime: bool,
 }
 
 /// The outcome of a scan.
@@ -228,7 +230,15 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
         }
     }
 
-    let endpoints = to_endpoints(needs, knowledge);
+    let mut endpoints = to_endpoints(needs, knowledge);
+    // Run-time downloads come after every install-time endpoint (see `crate::runtime`).
+    if !project.no_runtime {
+        endpoints.extend(crate::runtime::endpoints(
+            project,
+            knowledge,
+            &mut diagnostics,
+        ));
+    }
     for diagnostic in &mut diagnostics {
         if diagnostic.source_line.is_none()
             && let Some(file) = project.files.get(&diagnostic.location.path)
@@ -672,6 +682,7 @@ fn generic_purpose(kind: Kind, replaces_default: bool) -> String {
         Kind::Channel => "conda channel: its repodata and package files".into(),
         Kind::Registry => "container registry the image is pulled from".into(),
         Kind::OsPackages => "operating-system package archive".into(),
+        Kind::Runtime => "downloaded from when the code runs".into(),
     }
 }
 
