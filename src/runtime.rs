@@ -139,7 +139,7 @@ pub fn endpoints(
                         Code::PerResourceHost,
                         Location::new(first.path.clone(), first.line, 1),
                         format!(
-                            "{}: the host is `<resource>{suffix}`, which the code does not name",
+                            "{}; the code names no `<resource>{suffix}` host",
                             entry.purpose
                         ),
                     )

@@ -264,6 +264,7 @@ fn shell_line(line: &str, at: &Location, out: &mut Vec<RuntimeUse>) {
             let candidate = word.trim_matches(['"', '\'']);
             if (candidate.starts_with("http://") || candidate.starts_with("https://"))
                 && let Ok(remote) = crate::remote::parse(candidate)
+                && !python_calls::is_placeholder_host(&remote.host)
             {
                 out.push(RuntimeUse::Url {
                     remote,

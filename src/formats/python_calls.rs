@@ -409,10 +409,19 @@ fn url(scan: &mut Scan, node: Node<'_>, value: &str) {
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
         return;
     }
-    if let Ok(remote) = remote::parse(value) {
+    if let Ok(remote) = remote::parse(value)
+        && !is_placeholder_host(&remote.host)
+    {
         let fetches = crate::redact::text(value);
         push(scan, node, Found::Url { remote, fetches });
     }
+}
+
+/// Documentation placeholders (`https://your-endpoint.inference.ai.azure.com`): a label
+/// `your-…`/`your_…` names no real host, and a rule for it would allow nothing useful.
+pub(crate) fn is_placeholder_host(host: &str) -> bool {
+    host.split('.')
+        .any(|label| label.starts_with("your-") || label.starts_with("your_"))
 }
 
 /// A Hugging Face repository id (`name` or `org/name`), not a local path or another
