@@ -158,8 +158,14 @@ impl Walker<'_> {
                 if !manifest.includes.is_empty() {
                     self.queue.push_back(display.to_string());
                 }
+                // Python source is kept only when it says something: a large tree of code
+                // must not stay in memory for the few findings in it.
+                let keep_text =
+                    manifest.format != formats::python_source::NAME || !manifest.runtime.is_empty();
                 self.project.manifests.insert(display.to_string(), manifest);
-                self.project.files.insert(display.to_string(), file);
+                if keep_text {
+                    self.project.files.insert(display.to_string(), file);
+                }
                 self.fs_paths.insert(display.to_string(), path);
             }
             Loaded::Skipped(diagnostic) => self.project.diagnostics.push(diagnostic),

@@ -413,6 +413,29 @@ mod tests {
     }
 
     #[test]
+    fn leading_package_names() {
+        for (text, name) in [
+            (
+                "transformers[torch]>=4 ; python_version > '3'",
+                Some("transformers"),
+            ),
+            ("Sentence_Transformers", Some("Sentence_Transformers")),
+            ("nltk==3.9", Some("nltk")),
+            ("torch @ https://example.org/torch.whl", Some("torch")),
+            ("https://example.org/x.whl", None),
+            ("./local/pkg", None),
+            ("-e .", None),
+            ("", None),
+        ] {
+            assert_eq!(leading_package_name(text), name, "{text}");
+        }
+        assert_eq!(
+            crate::model::normalise_package("Sentence__Transformers.x"),
+            "sentence-transformers-x"
+        );
+    }
+
+    #[test]
     fn variables_expand_only_from_the_given_environment() {
         let none = ParseContext::default();
         assert_eq!(

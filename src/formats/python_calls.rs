@@ -13,7 +13,7 @@
 //! `azureml://…`) are no hosts. The library ids are `[[runtime]]` ids of
 //! `knowledge/runtime.toml`.
 
-use tree_sitter::{Node, Parser, Tree};
+use tree_sitter::{Node, Parser};
 
 use crate::remote::{self, Remote};
 
@@ -192,25 +192,52 @@ pub(crate) struct Scan {
     pub syntax_error: Option<(usize, usize)>,
 }
 
-/// Parses Python source and collects what it downloads at run time.
+/// Parses Python source and collects what it downloads at run time. Only the top-level
+/// statements that name a trigger word are parsed (see [`top_level_statements`]):
+/// parsing is the expensive part, and most of a large file is code that downloads
+/// nothing.
 pub(crate) fn scan(source: &str) -> Scan {
     let mut scan = Scan::default();
-    let Some(tree) = parse(source) else {
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .is_err()
+    {
         return scan;
-    };
-    let bytes = source.as_bytes();
-    let root = tree.root_node();
-    if root.has_error() {
-        scan.syntax_error = first_error(root);
     }
+    for (start, end, row) in top_level_statements(source) {
+        let chunk = &source[start..end];
+        if !may_contain_calls(chunk) {
+            continue;
+        }
+        let Some(tree) = parser.parse(chunk, None) else {
+            continue;
+        };
+        let first = scan.found.len();
+        let root = tree.root_node();
+        if root.has_error()
+            && scan.syntax_error.is_none()
+            && let Some((error_row, column)) = first_error(root)
+        {
+            scan.syntax_error = Some((row + error_row, column));
+        }
+        walk(root, chunk.as_bytes(), &mut scan);
+        for found in &mut scan.found[first..] {
+            found.1 += row;
+        }
+    }
+    scan
+}
+
+/// Pre-order walk without recursion: deeply nested code cannot exhaust the stack.
+fn walk(root: Node<'_>, bytes: &[u8], scan: &mut Scan) {
     let mut cursor = root.walk();
-    // Pre-order walk without recursion: deeply nested code cannot exhaust the stack.
     loop {
         let node = cursor.node();
         match node.kind() {
-            "call" => call(node, bytes, &mut scan),
-            "assignment" => assignment(node, bytes, &mut scan),
-            "import_statement" | "import_from_statement" => import(node, bytes, &mut scan),
+            "call" => call(node, bytes, scan),
+            "assignment" => assignment(node, bytes, scan),
+            "import_statement" | "import_from_statement" => import(node, bytes, scan),
             _ => {}
         }
         if cursor.goto_first_child() {
@@ -221,18 +248,131 @@ pub(crate) fn scan(source: &str) -> Scan {
                 break;
             }
             if !cursor.goto_parent() {
-                return scan;
+                return;
             }
         }
     }
 }
 
-fn parse(source: &str) -> Option<Tree> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .ok()?;
-    parser.parse(source, None)
+/// Splits source into top-level statements: (start byte, end byte, 0-based first row).
+/// A statement starts at a line that begins in column 0 outside any string, bracket or
+/// backslash continuation, and is not a comment, a blank line, a clause of the statement
+/// before (`else`, `elif`, `except`, `finally`) or the definition after a decorator.
+/// The lexing is just enough for that (strings with triple quotes, comments, brackets);
+/// tree-sitter parses each statement properly, and a statement split wrongly only costs
+/// a syntax error in one statement.
+pub(crate) fn top_level_statements(source: &str) -> Vec<(usize, usize, usize)> {
+    #[derive(PartialEq)]
+    enum State {
+        Code,
+        Comment,
+        Text { quote: u8, triple: bool },
+    }
+    let bytes = source.as_bytes();
+    let mut statements = Vec::new();
+    let mut state = State::Code;
+    let mut depth = 0usize;
+    let mut start = 0;
+    let mut start_row = 0;
+    let mut row = 0;
+    let mut continued = false;
+    let mut decorated = false;
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        match state {
+            State::Comment => {
+                if byte == b'\n' {
+                    // The newline ends the comment and is handled as code.
+                    state = State::Code;
+                    continue;
+                }
+            }
+            State::Text { quote, triple } => {
+                if byte == b'\\' {
+                    index += 1;
+                    if bytes.get(index) == Some(&b'\n') {
+                        row += 1;
+                    }
+                } else if byte == quote {
+                    if !triple {
+                        state = State::Code;
+                    } else if bytes.get(index + 1) == Some(&quote)
+                        && bytes.get(index + 2) == Some(&quote)
+                    {
+                        index += 2;
+                        state = State::Code;
+                    }
+                } else if byte == b'\n' {
+                    if !triple {
+                        // An unterminated string ends with its line.
+                        state = State::Code;
+                        continue;
+                    }
+                    row += 1;
+                }
+            }
+            State::Code => match byte {
+                b'#' => state = State::Comment,
+                b'\'' | b'"' => {
+                    let triple =
+                        bytes.get(index + 1) == Some(&byte) && bytes.get(index + 2) == Some(&byte);
+                    if triple {
+                        index += 2;
+                    }
+                    state = State::Text {
+                        quote: byte,
+                        triple,
+                    };
+                }
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                b'\\' if bytes.get(index + 1) == Some(&b'\n') => {
+                    continued = true;
+                    index += 1;
+                    row += 1;
+                }
+                b'\n' => {
+                    row += 1;
+                    let line_start = index + 1;
+                    if depth == 0 && !continued {
+                        let line = &source[line_start..];
+                        let first = line.as_bytes().first().copied();
+                        let starts_statement = first.is_some_and(|first| {
+                            !matches!(first, b' ' | b'\t' | b'\r' | b'\n' | b'#' | b'\x0c')
+                        }) && !["else", "elif", "except", "finally"]
+                            .iter()
+                            .any(|word| clause_keyword(line, word));
+                        if starts_statement && !decorated && line_start > start {
+                            statements.push((start, line_start, start_row));
+                            start = line_start;
+                            start_row = row;
+                        }
+                        if starts_statement {
+                            decorated = first == Some(b'@');
+                        }
+                    }
+                    continued = false;
+                }
+                _ => {}
+            },
+        }
+        index += 1;
+    }
+    if start < source.len() {
+        statements.push((start, source.len(), start_row));
+    }
+    statements
+}
+
+/// Whether a line starts with the keyword `word` (not a longer name).
+fn clause_keyword(line: &str, word: &str) -> bool {
+    line.strip_prefix(word).is_some_and(|rest| {
+        !rest
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
 }
 
 fn first_error(root: Node<'_>) -> Option<(usize, usize)> {
@@ -499,7 +639,13 @@ fn call(node: Node<'_>, bytes: &[u8], scan: &mut Scan) {
             if let Some(model) = arguments.literal(&["model"], usize::MAX, bytes) {
                 hub(scan, "model", Some(model));
             } else if arguments.keyword("model").is_none()
+                && root != "dsl"
                 && let Some(task) = arguments.literal(&["task"], 0, bytes)
+                // A transformers task name (`sentiment-analysis`), not another
+                // library's pipeline name.
+                && task
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             {
                 library(
                     scan,
@@ -744,6 +890,37 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn top_level_statements_split_outside_strings_and_brackets() {
+        let source = "import a\n\n@dec\ndef f():\n    x = '''\nnot_a_statement\n'''\n    return x\nif a:\n    pass\nelse:\n    pass\ncall(\nb)\ny = 1 \\\n+ 2\n# c\nz = 3\n";
+        let statements: Vec<(&str, usize)> = top_level_statements(source)
+            .into_iter()
+            .map(|(start, end, row)| (&source[start..end], row))
+            .collect();
+        assert_eq!(
+            statements,
+            [
+                ("import a\n\n", 0),
+                (
+                    "@dec\ndef f():\n    x = '''\nnot_a_statement\n'''\n    return x\n",
+                    2
+                ),
+                ("if a:\n    pass\nelse:\n    pass\n", 8),
+                ("call(\nb)\n", 12),
+                ("y = 1 \\\n+ 2\n# c\n", 14),
+                ("z = 3\n", 17),
+            ]
+        );
+    }
+
+    #[test]
+    fn rows_count_from_the_file_start() {
+        let source = "import os\n\n\ndef f():\n    pass\n\n\nnltk.download('punkt')\n";
+        let found = scan(source).found;
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].1, found[0].2), (7, 0));
     }
 
     #[test]
