@@ -559,9 +559,18 @@ fn url(scan: &mut Scan, node: Node<'_>, value: &str) {
 
 /// Documentation placeholders (`https://your-endpoint.inference.ai.azure.com`): a label
 /// `your-…`/`your_…` names no real host, and a rule for it would allow nothing useful.
+/// Loopback hosts (a test server, a local service) need no outbound rule either.
 pub(crate) fn is_placeholder_host(host: &str) -> bool {
-    host.split('.')
-        .any(|label| label.starts_with("your-") || label.starts_with("your_"))
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback() || address.is_unspecified());
+    loopback
+        || host
+            .split('.')
+            .any(|label| label.starts_with("your-") || label.starts_with("your_"))
 }
 
 /// A Hugging Face repository id (`name` or `org/name`), not a local path or another
