@@ -42,6 +42,7 @@ pub fn discover(roots: &[PathBuf], options: &ScanOptions) -> anyhow::Result<Proj
     };
     let mut project = Project {
         no_runtime: options.no_runtime,
+        runtime_environment: options.env.clone(),
         ..Project::default()
     };
     if let Some(env) = &options.env {

@@ -55,6 +55,8 @@ pub struct Project {
     pub files: BTreeMap<String, crate::source::SourceFile>,
     /// `--no-runtime`: leave run-time downloads out.
     pub no_runtime: bool,
+    /// The environment (only with `--env`), for run-time settings such as `HF_ENDPOINT`.
+    pub runtime_environment: Option<BTreeMap<String, String>>,
 }
 
 /// The outcome of a scan.

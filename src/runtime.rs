@@ -56,6 +56,30 @@ pub fn endpoints(
             }
         }
     }
+    // With `--env`, the scanning machine's settings count too (after the project's).
+    let environment: Vec<(String, String, Location)> = project
+        .runtime_environment
+        .iter()
+        .flatten()
+        .filter(|(name, _)| {
+            knowledge.runtimes().iter().any(|entry| {
+                entry.endpoint_variable.as_ref() == Some(*name)
+                    || entry.offline_variables.contains(name)
+            })
+        })
+        .map(|(name, value)| {
+            (
+                name.clone(),
+                value.clone(),
+                Location::new(format!("env:{name}"), 0, 0),
+            )
+        })
+        .collect();
+    settings.extend(
+        environment
+            .iter()
+            .map(|(name, value, at)| (name.as_str(), value.as_str(), at)),
+    );
     let mut merged: BTreeMap<(String, u16), Endpoint> = BTreeMap::new();
     for entry in knowledge.runtimes() {
         let mut evidence = calls.remove(entry.id.as_str()).unwrap_or_default();

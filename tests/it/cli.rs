@@ -40,6 +40,8 @@ fn cli_cases() {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("CASE_TOKEN", "s3cr3t-token-value")
             .env("CASE_HOST", "from-env.example.com")
+            // Read only with --env (runtime-env); runtime-scan shows it is ignored otherwise.
+            .env("HF_ENDPOINT", "https://hf-env-mirror.example.com")
             .output()
             .unwrap();
         let root = temp.path().to_string_lossy().to_string();
