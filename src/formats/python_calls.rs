@@ -403,25 +403,44 @@ fn text<'a>(node: Node<'_>, bytes: &'a [u8]) -> &'a str {
 }
 
 /// A dotted name (`torch.hub.load`) for identifiers and attribute chains; other
-/// receivers (a call, a subscript) become `?`.
+/// receivers (a call, a subscript) become `?`. Iterative: a hostile file can chain
+/// thousands of attributes.
 fn dotted(node: Node<'_>, bytes: &[u8]) -> String {
-    match node.kind() {
-        "identifier" => text(node, bytes).to_string(),
-        "attribute" => {
-            let object = node
-                .child_by_field_name("object")
-                .map_or_else(|| "?".to_string(), |object| dotted(object, bytes));
-            let attribute = node
-                .child_by_field_name("attribute")
-                .map_or("?", |attribute| text(attribute, bytes));
-            format!("{object}.{attribute}")
+    let mut parts: Vec<&str> = Vec::new();
+    let mut current = Some(node);
+    while let Some(node) = current {
+        match node.kind() {
+            "identifier" => {
+                parts.push(text(node, bytes));
+                current = None;
+            }
+            "attribute" => {
+                parts.push(
+                    node.child_by_field_name("attribute")
+                        .map_or("?", |attribute| text(attribute, bytes)),
+                );
+                current = node.child_by_field_name("object");
+                if current.is_none() {
+                    parts.push("?");
+                }
+            }
+            _ => {
+                parts.push("?");
+                current = None;
+            }
         }
-        _ => "?".to_string(),
     }
+    parts.reverse();
+    parts.join(".")
 }
 
 /// The value of a string literal without interpolation; concatenated literals join.
 fn literal(node: Node<'_>, bytes: &[u8]) -> Option<String> {
+    // `(("x"))`: unwrap parentheses without recursion.
+    let mut node = node;
+    while node.kind() == "parenthesized_expression" {
+        node = node.named_child(0)?;
+    }
     match node.kind() {
         "string" => {
             let mut start = None;
@@ -448,7 +467,6 @@ fn literal(node: Node<'_>, bytes: &[u8]) -> Option<String> {
             }
             Some(out)
         }
-        "parenthesized_expression" => node.named_child(0).and_then(|inner| literal(inner, bytes)),
         _ => None,
     }
 }
