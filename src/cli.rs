@@ -138,6 +138,12 @@ pub struct ScanInput {
     /// generate defaults); default: `pkgallow.toml` in the scanned directory, if any.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Leave out run-time downloads (model hubs, data sets, weights that libraries fetch
+    /// when the code runs); Python source files are then not read.
+    #[arg(long)]
+    pub no_runtime: bool,
+
     /// Skip files larger than this (bytes, or with a unit: 512KiB, 16MiB); a skipped file
     /// is a P103 warning.
     #[arg(long, value_name = "SIZE", default_value = "128MiB", value_parser = crate::limits::parse_size, help_heading = "Limits")]

@@ -70,6 +70,7 @@ pub(crate) fn run_scan(input: &ScanInput) -> anyhow::Result<Scanned> {
         progress: Some(Arc::clone(&progress)),
         exclude: policy.exclude.clone(),
         limits: input.limits(),
+        no_runtime: input.no_runtime,
     };
     let indicator = ProgressIndicator::start(progress);
     let project = discover::discover(&paths, &options);

@@ -71,10 +71,14 @@ pub enum Code {
     TooManyFiles,
     /// P502: a file with a line over `--max-line-length` was skipped.
     LineTooLong,
+    /// P340: an offline setting stops a library's run-time downloads.
+    RuntimeOffline,
+    /// P341: a library calls a per-resource host the code does not name.
+    PerResourceHost,
 }
 
 impl Code {
-    pub const ALL: [Code; 29] = [
+    pub const ALL: [Code; 31] = [
         Code::ReadError,
         Code::BinaryFile,
         Code::FileTooLarge,
@@ -104,6 +108,8 @@ impl Code {
         Code::TooManyFiles,
         Code::LineTooLong,
         Code::UnresolvedBuildProperty,
+        Code::RuntimeOffline,
+        Code::PerResourceHost,
     ];
 
     /// The stable code shown to users and in JSON.
@@ -138,6 +144,8 @@ impl Code {
             Code::TooManyFiles => "P501",
             Code::LineTooLong => "P502",
             Code::UnresolvedBuildProperty => "P330",
+            Code::RuntimeOffline => "P340",
+            Code::PerResourceHost => "P341",
         }
     }
 
@@ -173,6 +181,8 @@ impl Code {
             Code::TooManyFiles => "too-many-files",
             Code::LineTooLong => "line-too-long",
             Code::UnresolvedBuildProperty => "unresolved-build-property",
+            Code::RuntimeOffline => "runtime-offline",
+            Code::PerResourceHost => "per-resource-host",
         }
     }
 }

@@ -38,6 +38,8 @@ pub struct ScanOptions {
     pub progress: Option<Arc<Progress>>,
     /// File size, line length, file count and include depth limits.
     pub limits: Limits,
+    /// `--no-runtime`: Python source is not read and run-time downloads are left out.
+    pub no_runtime: bool,
 }
 
 /// How far a scan has got, for a progress indicator.
@@ -70,6 +72,8 @@ pub fn discover(roots: &[PathBuf], options: &ScanOptions) -> anyhow::Result<Proj
     };
     let mut project = Project {
         limits: options.limits,
+        no_runtime: options.no_runtime,
+        runtime_environment: options.env.clone(),
         ..Project::default()
     };
     let mut budget = Budget {
@@ -182,6 +186,9 @@ impl Walker<'_> {
                 }
                 let relative = entry.path().strip_prefix(self.root).unwrap_or(entry.path());
                 if let Some(format) = formats::format_for(relative) {
+                    if self.project.no_runtime && format.name() == formats::python_source::NAME {
+                        continue;
+                    }
                     let display = self.display(entry.path());
                     if self.project.manifests.contains_key(&display) {
                         continue;
@@ -233,8 +240,14 @@ impl Walker<'_> {
                     if !manifest.includes.is_empty() {
                         self.queue.push_back(display.clone());
                     }
+                    // Python source is kept only when it says something: a large tree
+                    // of code must not stay in memory for the few findings in it.
+                    let keep_text = manifest.format != formats::python_source::NAME
+                        || !manifest.runtime.is_empty();
                     self.project.manifests.insert(display.clone(), manifest);
-                    self.project.files.insert(display.clone(), file);
+                    if keep_text {
+                        self.project.files.insert(display.clone(), file);
+                    }
                     self.fs_paths.insert(display, path);
                 }
                 Err(diagnostic) => self.project.diagnostics.push(diagnostic),

@@ -34,7 +34,9 @@ pub mod pipfile;
 pub mod pixi_lock;
 pub mod pixi_toml;
 pub mod pyproject_toml;
+pub mod python_calls;
 pub mod python_lock;
+pub mod python_source;
 pub mod requirements_txt;
 pub mod setup_cfg;
 pub mod shell;
@@ -109,6 +111,7 @@ pub const FORMATS: &[&dyn Format] = &[
     &gemfile::Gemfile,
     &gemfile_lock::GemfileLock,
     &jupyter_notebook::JupyterNotebook,
+    &python_source::PythonSource,
     &dockerfile::Dockerfile,
     &cargo_toml::CargoToml,
     &cargo_lock::CargoLock,
@@ -244,6 +247,22 @@ pub(crate) fn column_of(line: &str, needle: &str) -> usize {
     }
     line.find(needle)
         .map_or(1, |index| line[..index].chars().count() + 1)
+}
+
+/// The package name a requirement starts with (`transformers` in
+/// `transformers[torch]>=4 ; python_version > "3"`), or `None` for URLs and paths.
+pub(crate) fn leading_package_name(requirement: &str) -> Option<&str> {
+    let text = requirement.trim_start();
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(text.len());
+    let name = &text[..end];
+    let next = text[end..].chars().next();
+    let ends_well = next.is_none_or(|c| {
+        c.is_whitespace() || matches!(c, '[' | '<' | '>' | '=' | '!' | '~' | ';' | '@' | '(' | ',')
+    });
+    (!name.is_empty() && name.starts_with(|c: char| c.is_ascii_alphanumeric()) && ends_well)
+        .then_some(name)
 }
 
 /// Records a direct source of an explicit ecosystem.
@@ -437,6 +456,29 @@ mod tests {
                 position += 1;
             }
         }
+    }
+
+    #[test]
+    fn leading_package_names() {
+        for (text, name) in [
+            (
+                "transformers[torch]>=4 ; python_version > '3'",
+                Some("transformers"),
+            ),
+            ("Sentence_Transformers", Some("Sentence_Transformers")),
+            ("nltk==3.9", Some("nltk")),
+            ("torch @ https://example.org/torch.whl", Some("torch")),
+            ("https://example.org/x.whl", None),
+            ("./local/pkg", None),
+            ("-e .", None),
+            ("", None),
+        ] {
+            assert_eq!(leading_package_name(text), name, "{text}");
+        }
+        assert_eq!(
+            crate::model::normalise_package("Sentence__Transformers.x"),
+            "sentence-transformers-x"
+        );
     }
 
     #[test]

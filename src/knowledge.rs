@@ -64,6 +64,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../knowledge/ruby.toml"),
     ),
     (
+        "knowledge/runtime.toml",
+        include_str!("../knowledge/runtime.toml"),
+    ),
+    (
         "knowledge/rust.toml",
         include_str!("../knowledge/rust.toml"),
     ),
@@ -76,7 +80,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 /// The review date as a literal, so that [`VERSION`] is built at compile time.
 macro_rules! reviewed {
     () => {
-        "2026-11-26"
+        "2026-11-27"
     };
 }
 
@@ -102,6 +106,32 @@ struct KnowledgeFile {
     trigger: Vec<TriggerEntry>,
     #[serde(default)]
     shared_suffix: Vec<SharedSuffix>,
+    #[serde(default)]
+    runtime: Vec<RuntimeEntry>,
+}
+
+/// A library that downloads when the code runs, and from where.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuntimeEntry {
+    pub id: String,
+    pub purpose: String,
+    /// Normalised package names whose presence as a dependency means the downloads
+    /// happen; empty when only calls in code reveal them.
+    pub packages: Vec<String>,
+    /// Endpoint ids the library contacts.
+    pub endpoints: Vec<String>,
+    /// An environment variable whose URL replaces the endpoints (a mirror).
+    #[serde(default)]
+    pub endpoint_variable: Option<String>,
+    /// Variables that stop the downloads when set to a true value.
+    #[serde(default)]
+    pub offline_variables: Vec<String>,
+    /// Reverse-labelled domain under which every customer has its own host: only a host
+    /// the code names can be reported.
+    #[serde(default)]
+    pub per_resource: Option<String>,
+    pub source: String,
 }
 
 /// A host and why it is needed.
@@ -211,6 +241,7 @@ pub struct Knowledge {
     by_wildcard: BTreeMap<String, usize>,
     triggers: Vec<TriggerEntry>,
     shared: Vec<SharedSuffix>,
+    runtimes: Vec<RuntimeEntry>,
 }
 
 impl Knowledge {
@@ -247,6 +278,12 @@ impl Knowledge {
                 knowledge.endpoints.push(entry.clone());
             }
             knowledge.triggers.extend(file.trigger.iter().cloned());
+            for entry in &file.runtime {
+                if knowledge.runtime(&entry.id).is_some() {
+                    return Err(invalid(name, &entry.id, "the id is used twice"));
+                }
+                knowledge.runtimes.push(entry.clone());
+            }
         }
         for (name, file) in &parsed {
             for entry in &file.endpoint {
@@ -262,6 +299,9 @@ impl Knowledge {
             }
             for trigger in &file.trigger {
                 knowledge.validate_trigger(name, trigger)?;
+            }
+            for entry in &file.runtime {
+                knowledge.validate_runtime(name, entry)?;
             }
             for shared in &file.shared_suffix {
                 if !host::is_valid_reversed(&shared.suffix) || shared.suffix.ends_with('*') {
@@ -355,6 +395,61 @@ impl Knowledge {
             }
         }
         Ok(())
+    }
+
+    fn validate_runtime(&self, file: &str, entry: &RuntimeEntry) -> Result<(), KnowledgeError> {
+        let fail = |message: &str| Err(invalid(file, &entry.id, message));
+        if !is_valid_id(&entry.id) {
+            return fail("ids are lower-case kebab-case");
+        }
+        if entry.purpose.trim().is_empty() {
+            return fail("`purpose` is empty");
+        }
+        check_source(file, &entry.id, &entry.source)?;
+        for package in &entry.packages {
+            if *package != crate::model::normalise_package(package) || package.is_empty() {
+                return fail(&format!(
+                    "package `{package}` is not a normalised name (lower case, `-`)"
+                ));
+            }
+        }
+        for id in &entry.endpoints {
+            if !self.by_id.contains_key(id) {
+                return fail(&format!("endpoint `{id}` does not exist"));
+            }
+        }
+        let variables = entry
+            .endpoint_variable
+            .iter()
+            .chain(&entry.offline_variables);
+        for variable in variables {
+            if variable.is_empty()
+                || !variable
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            {
+                return fail(&format!("`{variable}` is not an environment variable name"));
+            }
+        }
+        if let Some(domain) = &entry.per_resource
+            && (!host::is_valid_reversed(domain) || domain.ends_with('*'))
+        {
+            return fail("`per-resource` must be a reverse-labelled domain");
+        }
+        if entry.endpoints.is_empty() && entry.per_resource.is_none() {
+            return fail("a runtime entry needs `endpoints` or `per-resource`");
+        }
+        Ok(())
+    }
+
+    /// A run-time download entry by id.
+    pub fn runtime(&self, id: &str) -> Option<&RuntimeEntry> {
+        self.runtimes.iter().find(|entry| entry.id == id)
+    }
+
+    /// Every run-time download entry, in file order.
+    pub fn runtimes(&self) -> &[RuntimeEntry] {
+        &self.runtimes
     }
 
     /// The entry for a forward host: exact first, then the longest wildcard covering it.
@@ -504,6 +599,24 @@ mod tests {
                 triggers, sorted,
                 "{name}: triggers must be sorted by id and unique"
             );
+            let runtimes: Vec<&str> = file.runtime.iter().map(|entry| entry.id.as_str()).collect();
+            let mut sorted = runtimes.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(
+                runtimes, sorted,
+                "{name}: runtime entries must be sorted by id and unique"
+            );
+            for entry in &file.runtime {
+                let mut sorted = entry.packages.clone();
+                sorted.sort_unstable();
+                sorted.dedup();
+                assert_eq!(entry.packages, sorted, "{name}: `{}` packages", entry.id);
+                let mut sorted = entry.endpoints.clone();
+                sorted.sort_unstable();
+                sorted.dedup();
+                assert_eq!(entry.endpoints, sorted, "{name}: `{}` endpoints", entry.id);
+            }
             let suffixes: Vec<&str> = file
                 .shared_suffix
                 .iter()

@@ -25,6 +25,7 @@ pub mod redact;
 pub mod remote;
 pub mod report;
 pub mod resolve;
+pub mod runtime;
 pub mod source;
 
 use std::process::ExitCode;

@@ -573,6 +573,7 @@ pub fn endpoints(summary: &Summary, knowledge: &Knowledge) -> Vec<Endpoint> {
             .map(|b| Evidence {
                 path: b.path.clone(),
                 line: b.line,
+                fetches: None,
             })
             .collect();
         evidence_of

@@ -3,7 +3,7 @@
 //! replaces or adds, direct and VCS URLs, includes) plus whether it needs an index at
 //! all. `resolve` combines manifests by scope and maps them to [`Endpoint`]s.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -97,6 +97,8 @@ pub enum Role {
     Install,
     /// Configures an installer for a directory tree (`pip.conf`, `uv.toml`).
     Config,
+    /// Code that runs (Python source): installs nothing, may download at run time.
+    Code,
 }
 
 /// Why a host is contacted. Serialised in kebab case in the JSON contract.
@@ -127,6 +129,9 @@ pub enum Kind {
     Registry,
     /// An operating system's package archive (apt, apk).
     OsPackages,
+    /// A host a library downloads from when the code runs (a model hub, a dataset host),
+    /// not while installing.
+    Runtime,
 }
 
 impl Kind {
@@ -144,6 +149,7 @@ impl Kind {
             Kind::Channel => "channel",
             Kind::Registry => "container-registry",
             Kind::OsPackages => "os-packages",
+            Kind::Runtime => "runtime",
         }
     }
 
@@ -161,6 +167,7 @@ impl Kind {
             Kind::Channel,
             Kind::Registry,
             Kind::OsPackages,
+            Kind::Runtime,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)
@@ -265,6 +272,12 @@ pub struct Manifest {
     pub conda_channels: Vec<CondaChannel>,
     /// For `.condarc` files: their channel settings.
     pub conda_config: Option<CondaConfig>,
+    /// Packages this file installs (normalised names, first place each), which may
+    /// download at run time.
+    pub packages: BTreeMap<String, Location>,
+    /// Calls and settings in code (and environment settings in images and jobs) that
+    /// decide run-time downloads.
+    pub runtime: Vec<RuntimeUse>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -282,7 +295,26 @@ impl Manifest {
             index_pins: Vec::new(),
             conda_channels: Vec::new(),
             conda_config: None,
+            packages: BTreeMap::new(),
+            runtime: Vec::new(),
             diagnostics: Vec::new(),
+        }
+    }
+
+    /// Records a package this file installs, keeping the first place it is named. Names
+    /// are normalised as PEP 503 says (`Sentence_Transformers` is `sentence-transformers`).
+    pub fn use_package(&mut self, name: &str, at: &Location) {
+        let is_normal = name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if is_normal {
+            if !self.packages.contains_key(name) {
+                self.packages.insert(name.to_string(), at.clone());
+            }
+        } else {
+            self.packages
+                .entry(normalise_package(name))
+                .or_insert_with(|| at.clone());
         }
     }
 
@@ -292,6 +324,49 @@ impl Manifest {
             self.needs_index = Some(at);
         }
     }
+}
+
+/// A package name as PEP 503 compares them: lower case, runs of `-`, `_`, `.` as one `-`.
+pub fn normalise_package(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut separator = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            separator = true;
+        } else {
+            if separator && !out.is_empty() {
+                out.push('-');
+            }
+            separator = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// Something in code or configuration that decides a run-time download.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuntimeUse {
+    /// A call into a library that downloads (`from_pretrained("org/model")`): the
+    /// library's knowledge id and what it fetches (`model org/model`).
+    Library {
+        library: &'static str,
+        fetches: Option<String>,
+        at: Location,
+    },
+    /// A literal URL the code fetches (`requests.get("https://…")`).
+    Url {
+        remote: Remote,
+        fetches: String,
+        at: Location,
+    },
+    /// An environment variable set to a literal value (`os.environ["HF_ENDPOINT"] = …`,
+    /// a Dockerfile `ENV`, a job's `environment_variables`).
+    Setting {
+        name: String,
+        value: String,
+        at: Location,
+    },
 }
 
 /// The ecosystem an endpoint serves; the table groups by it.
@@ -343,6 +418,9 @@ impl Ecosystem {
 pub struct Evidence {
     pub path: String,
     pub line: u32,
+    /// What a run-time call there fetches (`model org/name`), already redacted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetches: Option<String>,
 }
 
 impl From<&Location> for Evidence {
@@ -350,6 +428,7 @@ impl From<&Location> for Evidence {
         Self {
             path: location.path.clone(),
             line: location.line,
+            fetches: None,
         }
     }
 }

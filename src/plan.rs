@@ -525,6 +525,7 @@ mod tests {
             evidence: BTreeSet::from([Evidence {
                 path: "r.txt".into(),
                 line: 1,
+                fetches: None,
             }]),
             knowledge: None,
             service_domain: domain.map(str::to_string),

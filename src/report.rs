@@ -8,7 +8,17 @@ pub mod json;
 pub mod markdown;
 pub mod table;
 
-use crate::model::Evidence;
+use crate::model::{Endpoint, Evidence, Kind};
+
+/// The section an endpoint is shown in: its ecosystem, or `runtime` for downloads made
+/// when the code runs (after every install-time section, as `resolve` orders them).
+pub(crate) fn group(endpoint: &Endpoint) -> &'static str {
+    if endpoint.kind == Kind::Runtime {
+        "runtime"
+    } else {
+        endpoint.ecosystem.as_str()
+    }
+}
 
 /// Evidence as `path:line, path:line (+N more)`, at most `limit` shown.
 pub(crate) fn evidence_list<'a>(
@@ -24,10 +34,14 @@ pub(crate) fn evidence_list<'a>(
 }
 
 pub(crate) fn evidence_text(evidence: &Evidence) -> String {
-    if evidence.line == 0 {
+    let place = if evidence.line == 0 {
         evidence.path.clone()
     } else {
         format!("{}:{}", evidence.path, evidence.line)
+    };
+    match &evidence.fetches {
+        Some(fetches) => format!("{place} ({fetches})"),
+        None => place,
     }
 }
 

@@ -60,6 +60,10 @@ pub struct Project {
     pub files: BTreeMap<String, crate::source::SourceFile>,
     /// The scan's limits (resolution enforces the include depth).
     pub limits: crate::limits::Limits,
+    /// `--no-runtime`: leave run-time downloads out.
+    pub no_runtime: bool,
+    /// The environment (only with `--env`), for run-time settings such as `HF_ENDPOINT`.
+    pub runtime_environment: Option<BTreeMap<String, String>>,
 }
 
 /// The outcome of a scan.
@@ -299,7 +303,15 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
         }
     }
 
-    let endpoints = to_endpoints(needs, knowledge);
+    let mut endpoints = to_endpoints(needs, knowledge);
+    // Run-time downloads come after every install-time endpoint (see `crate::runtime`).
+    if !project.no_runtime {
+        endpoints.extend(crate::runtime::endpoints(
+            project,
+            knowledge,
+            &mut diagnostics,
+        ));
+    }
     for diagnostic in &mut diagnostics {
         if diagnostic.source_line.is_none()
             && let Some(file) = project.files.get(&diagnostic.location.path)
@@ -890,6 +902,7 @@ fn generic_purpose(ecosystem: Ecosystem, kind: Kind, replaces_default: bool) -> 
         Kind::Channel => "conda channel: its repodata and package files".into(),
         Kind::Registry => "container registry the image is pulled from".into(),
         Kind::OsPackages => "operating-system package archive".into(),
+        Kind::Runtime => "downloaded from when the code runs".into(),
     }
 }
 

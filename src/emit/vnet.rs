@@ -692,6 +692,7 @@ pub(crate) mod tests {
             evidence: BTreeSet::from([Evidence {
                 path: "requirements.txt".into(),
                 line: 3,
+                fetches: None,
             }]),
             knowledge: None,
             service_domain: None,
@@ -733,6 +734,7 @@ pub(crate) mod tests {
             flow.evidence = BTreeSet::from([Evidence {
                 path: format!("dir/{HOSTILE}.txt"),
                 line: 7,
+                fetches: None,
             }]);
         }
         let mut odd = plan.flows[0].clone();

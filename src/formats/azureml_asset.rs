@@ -165,6 +165,22 @@ fn visit(
         }
         return;
     }
+    // A job's or deployment's `environment_variables:` can move or stop run-time
+    // downloads (`HF_ENDPOINT`, `HF_HUB_OFFLINE`).
+    if key_text(key) == Some("environment_variables")
+        && let YamlDataOwned::Mapping(variables) = &value.data
+    {
+        for (name, setting) in variables {
+            if let (Some(name), Some(text)) = (key_text(name), scalar_text(setting)) {
+                manifest.runtime.push(crate::model::RuntimeUse::Setting {
+                    name: name.to_string(),
+                    value: text,
+                    at: location(file, setting),
+                });
+            }
+        }
+        return;
+    }
     match &value.data {
         YamlDataOwned::Mapping(map) => {
             for (key, value) in map {

@@ -202,6 +202,12 @@ pub(crate) fn read_environment(
             continue;
         };
         has_conda_package = true;
+        let name = spec
+            .rsplit_once("::")
+            .map_or(spec.as_str(), |(_, name)| name);
+        if let Some(name) = crate::formats::leading_package_name(name) {
+            manifest.use_package(name, &location(file, dependency));
+        }
         // `channel::package` pins a package to a channel.
         if let Some((channel, _)) = spec.split_once("::") {
             let at = location(file, dependency);
@@ -235,6 +241,9 @@ pub(crate) fn read_environment(
         }
         manifest.includes.extend(pip.includes);
         manifest.direct.extend(pip.direct);
+        for (name, at) in pip.packages {
+            manifest.packages.entry(name).or_insert(at);
+        }
         manifest.diagnostics.extend(pip.diagnostics);
     }
 }

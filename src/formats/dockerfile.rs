@@ -80,6 +80,17 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
             text.len() - untrimmed.len() + (untrimmed.len() - untrimmed.trim_start().len());
         let at = |needle: &str| place.locate(file, rest_offset + rest.find(needle).unwrap_or(0));
         match instruction.to_ascii_uppercase().as_str() {
+            // `ENV HF_HUB_OFFLINE=1`, `ENV HF_ENDPOINT https://mirror`: settings that move
+            // or stop run-time downloads in the image.
+            "ENV" => {
+                for (name, value) in env_pairs(rest) {
+                    manifest.runtime.push(crate::model::RuntimeUse::Setting {
+                        value: substitute(&value, &arguments),
+                        at: at(&name),
+                        name,
+                    });
+                }
+            }
             "ARG" => {
                 if let Some((name, value)) = rest.split_once('=') {
                     arguments.insert(
@@ -150,6 +161,7 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
                         shell::Context {
                             os,
                             downloads: Ecosystem::Container,
+                            fetch_urls: true,
                         },
                     );
                 }
@@ -178,9 +190,31 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
         manifest.needs_index = pip.needs_index;
         manifest.includes = pip.includes;
         manifest.direct.extend(pip.direct);
+        manifest.packages = pip.packages;
         manifest.diagnostics.extend(pip.diagnostics);
     }
     manifest
+}
+
+/// The pairs of an `ENV` instruction: `NAME=VALUE …` (values may be quoted) or the
+/// legacy `NAME VALUE` form.
+fn env_pairs(rest: &str) -> Vec<(String, String)> {
+    let words = crate::formats::requirements_txt::shell_split(rest);
+    if words.first().is_some_and(|word| word.contains('=')) {
+        words
+            .iter()
+            .filter_map(|word| word.split_once('='))
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect()
+    } else {
+        match rest.split_once(char::is_whitespace) {
+            Some((name, value)) => vec![(
+                name.to_string(),
+                value.trim().trim_matches(['"', '\'']).to_string(),
+            )],
+            None => Vec::new(),
+        }
+    }
 }
 
 /// A logical instruction: continuation lines joined, with where each physical line's

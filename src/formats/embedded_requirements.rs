@@ -66,6 +66,9 @@ impl Embedded {
         for include in &mut manifest.includes {
             map(&mut include.at);
         }
+        for at in manifest.packages.values_mut() {
+            map(at);
+        }
         for diagnostic in &mut manifest.diagnostics {
             map(&mut diagnostic.location);
             diagnostic.source_line = file

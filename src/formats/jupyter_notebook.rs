@@ -17,9 +17,11 @@ use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::embedded_requirements::Embedded;
+use crate::formats::python_calls;
+use crate::formats::python_source::runtime_use;
 use crate::formats::{ParseContext, shell};
-use crate::model::{Ecosystem, Manifest, Role};
-use crate::source::SourceFile;
+use crate::model::{Ecosystem, Manifest, Role, RuntimeUse};
+use crate::source::{Location, SourceFile};
 
 pub struct JupyterNotebook;
 
@@ -39,7 +41,7 @@ impl super::Format for JupyterNotebook {
     }
 
     fn reads(&self) -> &'static str {
-        r"`%pip install`, `!pip install`, `!python -m pip install`, `!uv pip install` in code cells, read as pip's command line (`-i`, `--extra-index-url`, `-f`, `-r` relative to the notebook, `-e`, requirements, URLs); `%conda install` / `!conda install` channels; `!apt-get install` (a compute instance runs Ubuntu); `!npm install`; `!wget`/`!curl` URLs and `!git clone`; evidence is the line in the `.ipynb` file; markdown cells never count"
+        r"`%pip install`, `!pip install`, `!python -m pip install`, `!uv pip install` in code cells, read as pip's command line (`-i`, `--extra-index-url`, `-f`, `-r` relative to the notebook, `-e`, requirements, URLs); `%conda install` / `!conda install` channels; `!apt-get install` (a compute instance runs Ubuntu); `!npm install`; `!git clone`; evidence is the line in the `.ipynb` file; markdown cells never count. Code cells are also read for run-time downloads as Python source is, with `%env NAME=VALUE` settings, `!wget`/`!curl` URLs, `!python -m spacy download`, and `%%writefile *.py` cells"
     }
 
     fn matches(&self, path: &Path) -> bool {
@@ -121,6 +123,10 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
         Role::Install,
     );
     let mut embedded = Embedded::default();
+    let mut runtime = Vec::new();
+    let scan_code = python_calls::may_contain_calls(&file.text)
+        || file.text.contains("%env")
+        || file.text.contains("%set_env");
     let mut cursor = 0;
     let cells = notebook.cells.iter().chain(
         notebook
@@ -133,11 +139,13 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
             continue;
         }
         let lines = cell.lines();
-        // Only `!` and `%` lines run anything; locating lines in the file costs a search
-        // each, so cells without any are passed over.
-        if !lines
-            .iter()
-            .any(|line| matches!(line.trim_start().as_bytes().first(), Some(b'!' | b'%')))
+        // Only `!` and `%` lines run anything, and only code with a trigger word can
+        // download at run time; locating lines in the file costs a search each, so other
+        // cells are passed over.
+        if !scan_code
+            && !lines
+                .iter()
+                .any(|line| matches!(line.trim_start().as_bytes().first(), Some(b'!' | b'%')))
         {
             continue;
         }
@@ -179,9 +187,15 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
                         // A compute instance runs Ubuntu.
                         os: Some(shell::Os::Ubuntu),
                         downloads: Ecosystem::Python,
+                        // `!wget`/`!curl` run when the notebook runs: run-time downloads,
+                        // read by `cell_runtime` below.
+                        fetch_urls: false,
                     },
                 );
             }
+        }
+        if scan_code {
+            cell_runtime(file, &located, &mut runtime);
         }
     }
     if !embedded.is_empty() {
@@ -191,8 +205,119 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
         manifest.includes = pip.includes;
         manifest.direct.extend(pip.direct);
         manifest.diagnostics.extend(pip.diagnostics);
+        manifest.packages.extend(pip.packages);
     }
+    manifest.runtime = runtime;
     manifest
+}
+
+/// Cell magics whose body is still Python.
+const PYTHON_CELL_MAGICS: &[&str] = &["%%capture", "%%time", "%%timeit", "%%prun"];
+
+/// Run-time downloads of one code cell: its Python (magic and shell lines blanked so
+/// that line numbers hold) read by [`python_calls`], plus `%env NAME=VALUE` settings
+/// and the URLs of `!wget`/`!curl` lines and `!python -m spacy download` models.
+/// `%%writefile x.py` cells count too: the script they write runs later.
+fn cell_runtime(file: &SourceFile, located: &[(String, usize, usize)], out: &mut Vec<RuntimeUse>) {
+    let at = |line: usize, column: usize| {
+        Location::new(
+            file.path.clone(),
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        )
+    };
+    let mut skip = 0;
+    if let Some((first, _, _)) = located.first() {
+        let magic = first.split_whitespace().next().unwrap_or("");
+        if magic.starts_with("%%") {
+            let writes_python = magic == "%%writefile"
+                && first.split_whitespace().last().is_some_and(|name| {
+                    std::path::Path::new(name)
+                        .extension()
+                        .is_some_and(|extension| extension.eq_ignore_ascii_case("py"))
+                });
+            if !(writes_python || PYTHON_CELL_MAGICS.contains(&magic)) {
+                return;
+            }
+            skip = 1;
+        }
+    }
+    let mut code = String::new();
+    for (index, (text, line, column)) in located.iter().enumerate() {
+        let trimmed = text.trim_start();
+        if index < skip || trimmed.starts_with(['%', '!']) {
+            if index >= skip {
+                shell_line(trimmed, &at(*line, *column), out);
+            }
+            code.push('\n');
+        } else {
+            code.push_str(text);
+            code.push('\n');
+        }
+    }
+    if !python_calls::may_contain_calls(&code) {
+        return;
+    }
+    for (found, row, column) in python_calls::scan(&code).found {
+        let Some((_, line, start)) = located.get(row) else {
+            continue;
+        };
+        out.push(runtime_use(found, at(*line, start + column)));
+    }
+}
+
+/// `%env NAME=VALUE`, `%set_env NAME VALUE`, `!wget URL`, `!curl URL`,
+/// `!python -m spacy download MODEL`.
+fn shell_line(line: &str, at: &Location, out: &mut Vec<RuntimeUse>) {
+    let mut words = line.split_whitespace();
+    let command = words.next().unwrap_or("");
+    if command == "%env" || command == "%set_env" {
+        let rest: Vec<&str> = words.collect();
+        let (name, value) = match rest.as_slice() {
+            [pair] => match pair.split_once('=') {
+                Some((name, value)) => (name, value),
+                None => return,
+            },
+            [name, value, ..] => (*name, value.trim_start_matches('=')),
+            [] => return,
+        };
+        out.push(RuntimeUse::Setting {
+            name: name.trim().to_string(),
+            value: value.trim_matches(['"', '\'']).to_string(),
+            at: at.clone(),
+        });
+        return;
+    }
+    let words: Vec<&str> = line.trim_start_matches('!').split_whitespace().collect();
+    if let Some(position) = words
+        .windows(2)
+        .position(|pair| pair == ["spacy", "download"])
+    {
+        let model = words
+            .get(position + 2)
+            .map(|model| format!("spaCy model {model}"));
+        out.push(RuntimeUse::Library {
+            library: python_calls::SPACY,
+            fetches: model,
+            at: at.clone(),
+        });
+        return;
+    }
+    if words.iter().any(|word| *word == "wget" || *word == "curl") {
+        for word in &words {
+            let candidate = word.trim_matches(['"', '\'']);
+            if (candidate.starts_with("http://") || candidate.starts_with("https://"))
+                && let Ok(remote) = crate::remote::parse(candidate)
+                && !python_calls::is_placeholder_host(&remote.host)
+            {
+                out.push(RuntimeUse::Url {
+                    remote,
+                    fetches: crate::redact::text(candidate),
+                    at: at.clone(),
+                });
+            }
+        }
+    }
 }
 
 /// The parts of nbformat 4 (`cells`) and 3 (`worksheets[].cells`) that can install.

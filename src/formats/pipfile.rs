@@ -105,6 +105,7 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
         };
         for (name, value) in packages.iter() {
             let at = reader.key_at(packages, name, value);
+            reader.manifest.use_package(name, &at);
             package(
                 &mut reader,
                 value,

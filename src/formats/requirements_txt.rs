@@ -241,7 +241,11 @@ fn parse_line(
     if !requirement.is_empty() {
         let first = first_token(requirement);
         if manifest.needs_index.is_some() && is_plain(first, requirement) {
-            // All classify_requirement would do is record a need already recorded.
+            // All classify_requirement would do is record a need already recorded, and
+            // the package (for run-time downloads).
+            if let Some(name) = crate::formats::leading_package_name(requirement) {
+                manifest.use_package(name, &at(first));
+            }
             return;
         }
         classify_requirement(manifest, file, &at(first), requirement, markers);
@@ -396,6 +400,13 @@ fn classify_requirement(
     markers: &mut KnownMarkers,
 ) {
     let first = first_token(requirement);
+    if let Some(name) = crate::formats::leading_package_name(requirement)
+        && !remote::has_scheme(first)
+        && !remote::looks_local(first)
+        && !is_archive_name(first)
+    {
+        manifest.use_package(name, at);
+    }
     if is_plain(first, requirement) {
         need_index(manifest, at);
         return;

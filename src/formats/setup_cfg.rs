@@ -82,18 +82,21 @@ fn parse_requirement(
     text: &str,
 ) {
     match crate::formats::parse_pep508(text) {
-        Ok(requirement) => match requirement.version_or_url {
-            Some(pep508_rs::VersionOrUrl::Url(url)) => {
-                let kind = if remote::vcs_of(&url.0).is_some() {
-                    Kind::Vcs
-                } else {
-                    Kind::Archive
-                };
-                push_direct(manifest, kind, &url.0, file, at);
-                manifest.need_index(at.clone());
+        Ok(requirement) => {
+            manifest.use_package(requirement.name.as_ref(), at);
+            match requirement.version_or_url {
+                Some(pep508_rs::VersionOrUrl::Url(url)) => {
+                    let kind = if remote::vcs_of(&url.0).is_some() {
+                        Kind::Vcs
+                    } else {
+                        Kind::Archive
+                    };
+                    push_direct(manifest, kind, &url.0, file, at);
+                    manifest.need_index(at.clone());
+                }
+                _ => manifest.need_index(at.clone()),
             }
-            _ => manifest.need_index(at.clone()),
-        },
+        }
         Err(error) => manifest.diagnostics.push(Diagnostic::at(
             Code::InvalidRequirement,
             file,

@@ -129,6 +129,9 @@ pub(crate) struct Context {
     pub os: Option<Os>,
     /// The ecosystem that plain downloads (`curl`, `git clone`) are reported under.
     pub downloads: Ecosystem,
+    /// Whether `curl`/`wget` URLs are read here (a notebook reports them as run-time
+    /// downloads instead).
+    pub fetch_urls: bool,
 }
 
 /// Reads one shell command (already split from its neighbours), which starts at byte
@@ -231,7 +234,7 @@ pub(crate) fn command(
                 &at(where_),
             );
         }
-        "curl" | "wget" => {
+        "curl" | "wget" if context.fetch_urls => {
             for word in words.iter().filter(|word| word.contains("://")) {
                 push_direct_in(
                     manifest,

@@ -284,17 +284,20 @@ impl<'a> Reader<'a> {
     /// A PEP 508 requirement: a name is fetched from an index; `name @ URL` directly.
     pub(crate) fn requirement(&mut self, text: &str, at: &Location) {
         match crate::formats::parse_pep508(text) {
-            Ok(requirement) => match requirement.version_or_url {
-                Some(pep508_rs::VersionOrUrl::Url(url)) => {
-                    let kind = if remote::vcs_of(&url.0).is_some() {
-                        Kind::Vcs
-                    } else {
-                        Kind::Archive
-                    };
-                    self.direct_source(kind, &url.0, at);
+            Ok(requirement) => {
+                self.manifest.use_package(requirement.name.as_ref(), at);
+                match requirement.version_or_url {
+                    Some(pep508_rs::VersionOrUrl::Url(url)) => {
+                        let kind = if remote::vcs_of(&url.0).is_some() {
+                            Kind::Vcs
+                        } else {
+                            Kind::Archive
+                        };
+                        self.direct_source(kind, &url.0, at);
+                    }
+                    _ => self.need_index(at),
                 }
-                _ => self.need_index(at),
-            },
+            }
             Err(error) => self.manifest.diagnostics.push(
                 Diagnostic::at(
                     Code::InvalidRequirement,

@@ -22,6 +22,7 @@ fn endpoint(host: &str, ecosystem: Ecosystem, kind: Kind, line: u32) -> Endpoint
         evidence: BTreeSet::from([Evidence {
             path: "requirements.txt".into(),
             line,
+            fetches: None,
         }]),
         knowledge: None,
         service_domain: None,
@@ -279,6 +280,7 @@ fn denied_hosts_are_removed_and_reported_at_each_need() {
     needed.evidence.insert(Evidence {
         path: "requirements.txt".into(),
         line: 9,
+        fetches: None,
     });
     let mut resolution = Resolution {
         endpoints: vec![

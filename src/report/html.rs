@@ -254,6 +254,7 @@ fn files_section(out: &mut String, endpoints: &[Endpoint], files: &BTreeMap<Stri
             let place = Evidence {
                 path: path.to_string(),
                 line,
+                fetches: None,
             };
             let written = source_line(files, &place).map_or_else(String::new, |line| {
                 format!("<code class=\"line\">{}</code>", line_text(line))

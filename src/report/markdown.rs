@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::report::{evidence_list, one_line};
+use crate::report::{evidence_list, group, one_line};
 use crate::resolve::Resolution;
 
 const EVIDENCE_SHOWN: usize = 5;
@@ -12,15 +12,15 @@ pub fn render(resolution: &Resolution) -> String {
     if resolution.endpoints.is_empty() {
         out.push_str("\nNo endpoints found.\n");
     }
-    let mut ecosystems: Vec<_> = resolution.endpoints.iter().map(|e| e.ecosystem).collect();
+    let mut ecosystems: Vec<&str> = resolution.endpoints.iter().map(group).collect();
     ecosystems.dedup();
     for ecosystem in ecosystems {
-        let _ = writeln!(out, "\n## {}\n", ecosystem.as_str());
+        let _ = writeln!(out, "\n## {ecosystem}\n");
         out.push_str("| Host | Port | Kind | Why | Evidence |\n|---|---|---|---|---|\n");
         for endpoint in resolution
             .endpoints
             .iter()
-            .filter(|e| e.ecosystem == ecosystem)
+            .filter(|e| group(e) == ecosystem)
         {
             let _ = writeln!(
                 out,

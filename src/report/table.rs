@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::report::{evidence_list, one_line};
+use crate::report::{evidence_list, group, one_line};
 use crate::resolve::Resolution;
 
 /// At most this many evidence places per row.
@@ -15,7 +15,7 @@ pub fn render(resolution: &Resolution) -> String {
         out.push_str("no endpoints found\n");
         return out;
     }
-    let mut ecosystems: Vec<_> = resolution.endpoints.iter().map(|e| e.ecosystem).collect();
+    let mut ecosystems: Vec<&str> = resolution.endpoints.iter().map(group).collect();
     ecosystems.dedup();
     for (position, ecosystem) in ecosystems.into_iter().enumerate() {
         if position > 0 {
@@ -24,7 +24,7 @@ pub fn render(resolution: &Resolution) -> String {
         let rows: Vec<[String; 5]> = resolution
             .endpoints
             .iter()
-            .filter(|endpoint| endpoint.ecosystem == ecosystem)
+            .filter(|endpoint| group(endpoint) == ecosystem)
             .map(|endpoint| {
                 [
                     endpoint.host.clone(),
@@ -38,7 +38,7 @@ pub fn render(resolution: &Resolution) -> String {
         let _ = writeln!(
             out,
             "{} ({} endpoint{})",
-            ecosystem.as_str(),
+            ecosystem,
             rows.len(),
             if rows.len() == 1 { "" } else { "s" }
         );

@@ -230,6 +230,7 @@ fn policy_case(label: &str, endpoints: &[Endpoint]) -> Case {
         evidence: [Evidence {
             path: "requirements.txt".to_string(),
             line: 7,
+            fetches: None,
         }]
         .into(),
     });

@@ -43,6 +43,8 @@ fn cli_cases() {
             .env("CASE_TOKEN", "s3cr3t-token-value")
             .env("CASE_HOST", "from-env.example.com")
             .envs(case_env.iter().filter_map(|line| line.split_once('=')))
+            // Read only with --env (runtime-env); runtime-scan shows it is ignored otherwise.
+            .env("HF_ENDPOINT", "https://hf-env-mirror.example.com")
             .output()
             .unwrap();
         let root = temp.path().to_string_lossy().to_string();

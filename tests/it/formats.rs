@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use pkgallow::formats::{FORMATS, ParseContext};
-use pkgallow::model::{Declared, Manifest};
+use pkgallow::model::{Declared, Manifest, RuntimeUse};
 use pkgallow::source::SourceFile;
 
 use crate::support;
@@ -91,6 +91,34 @@ pub(crate) fn describe(manifest: &Manifest) -> String {
             include.at
         );
     }
+    for runtime_use in &manifest.runtime {
+        let _ = match runtime_use {
+            RuntimeUse::Library {
+                library,
+                fetches,
+                at,
+            } => writeln!(
+                out,
+                "runtime {library}{} at {at}",
+                fetches
+                    .as_ref()
+                    .map(|fetches| format!(" ({fetches})"))
+                    .unwrap_or_default()
+            ),
+            RuntimeUse::Url {
+                remote,
+                fetches,
+                at,
+            } => writeln!(
+                out,
+                "runtime url {}://{}:{} ({fetches}) at {at}",
+                remote.scheme, remote.host, remote.port
+            ),
+            RuntimeUse::Setting { name, value, at } => {
+                writeln!(out, "setting {name}={value} at {at}")
+            }
+        };
+    }
     for diagnostic in &manifest.diagnostics {
         let _ = writeln!(
             out,
@@ -115,7 +143,10 @@ fn format_fixtures() {
         let name = module.replace('_', "-");
         let format = FORMATS
             .iter()
-            .find(|format| format.name().ends_with(&format!("/{name}")))
+            .find(|format| {
+                format.name().ends_with(&format!("/{name}"))
+                    || format.name().replace('/', "-") == name
+            })
             .unwrap_or_else(|| panic!("no format for fixture folder {module}"));
         for path in support::files(&directory) {
             let file_name = path.file_name().unwrap().to_string_lossy().to_string();

@@ -263,6 +263,7 @@ fn hostile_plan() -> Plan {
         [Evidence {
             path: path.to_string(),
             line: 7,
+            fetches: None,
         }]
         .into_iter()
         .collect::<BTreeSet<_>>()

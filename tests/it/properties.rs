@@ -245,7 +245,13 @@ fn endpoint(host: String, purpose: String, path: String) -> Endpoint {
         ecosystem: Ecosystem::Python,
         kind: Kind::Index,
         purpose,
-        evidence: [Evidence { path, line: 3 }].into_iter().collect(),
+        evidence: [Evidence {
+            path,
+            line: 3,
+            fetches: None,
+        }]
+        .into_iter()
+        .collect(),
         knowledge: None,
         service_domain: None,
     }

@@ -26,6 +26,18 @@ fn hostile_trees_give_warnings_not_failures() {
     big.set_len(129 * 1024 * 1024).unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink("..", root.join("nested/loop")).unwrap();
+    // Python that would exhaust a recursive walker: deep parentheses, a long attribute
+    // chain, an unterminated docstring.
+    std::fs::write(
+        root.join("nested/deep.py"),
+        format!(
+            "m = A.from_pretrained({}\"org/deep\"{})\nx = a{}.from_pretrained(\"org/chain\")\n\"\"\"open",
+            "(".repeat(100_000),
+            ")".repeat(100_000),
+            ".b".repeat(100_000)
+        ),
+    )
+    .unwrap();
 
     let output = Command::new(support::binary())
         .args(["scan", "--format", "json"])
@@ -47,6 +59,7 @@ fn hostile_trees_give_warnings_not_failures() {
         .collect();
     assert!(hosts.contains(&"good.example.com"), "{hosts:?}");
     assert!(hosts.contains(&"latin.example.com"), "{hosts:?}");
+    assert!(hosts.contains(&"huggingface.co"), "{hosts:?}");
     let codes: Vec<&str> = json["warnings"]
         .as_array()
         .unwrap()

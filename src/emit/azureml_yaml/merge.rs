@@ -1339,6 +1339,7 @@ mod tests {
             evidence: BTreeSet::from([Evidence {
                 path: "requirements.txt".into(),
                 line: 1,
+                fetches: None,
             }]),
         }
     }

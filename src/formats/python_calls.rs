@@ -1,0 +1,997 @@
+//! Python code that downloads when it runs: calls into model hubs and data-set loaders
+//! (`from_pretrained("org/name")`, `torch.hub.load("owner/repo", …)`, `nltk.download`,
+//! …), literal URLs handed to HTTP clients and readers (`requests.get("https://…")`,
+//! `pd.read_csv("https://…")`), and environment settings that change where libraries
+//! download from (`os.environ["HF_ENDPOINT"] = "https://mirror"`, `HF_HUB_OFFLINE`).
+//! Shared by `*.py` files and notebook code cells.
+//!
+//! The code is parsed with tree-sitter's Python grammar, never matched line by line, so
+//! comments and docstrings never count, and because tree-sitter recovers from syntax
+//! errors, a broken line costs only the statement it is in. Only literal arguments name
+//! what is fetched; a call whose model is a variable is left to the dependency (the
+//! variable is often a local directory). Local paths (`./model`, `/mnt/x`,
+//! `azureml://…`) are no hosts. The library ids are `[[runtime]]` ids of
+//! `knowledge/runtime.toml`.
+
+use tree_sitter::{Node, Parser};
+
+use crate::remote::{self, Remote};
+
+/// Words without which a file cannot contain anything this module reports: a file that
+/// has none of them is not parsed at all (the scan stays bounded by reading files).
+pub(crate) const TRIGGERS: &[&str] = &[
+    "from_pretrained",
+    "hf_hub_download",
+    "snapshot_download",
+    "load_dataset",
+    "pipeline",
+    "SentenceTransformer",
+    "CrossEncoder",
+    "create_model",
+    "hub",
+    "nltk",
+    "spacy",
+    "tiktoken",
+    "whisper",
+    "fetch_",
+    "tfds",
+    "tensorflow_datasets",
+    "weights",
+    "pretrained",
+    "load_data",
+    "gensim",
+    "YOLO",
+    "RTDETR",
+    "wandb",
+    "mlflow",
+    "MLClient",
+    "Workspace",
+    "OpenAI",
+    "http://",
+    "https://",
+    "environ",
+    "putenv",
+];
+
+/// Whether the text may contain something [`scan`] reports.
+pub(crate) fn may_contain_calls(text: &str) -> bool {
+    TRIGGERS.iter().any(|word| text.contains(word))
+}
+
+/// Library ids this module can report; each must be a `[[runtime]]` id (a test checks).
+pub const LIBRARIES: &[&str] = &[
+    AZURE_ML,
+    AZURE_OPENAI,
+    GENSIM,
+    HUGGINGFACE,
+    KERAS,
+    NLTK,
+    OPENAI,
+    WHISPER,
+    PYTORCH_WEIGHTS,
+    FIGSHARE,
+    OPENML,
+    SPACY,
+    TFDS,
+    TIKTOKEN,
+    TORCH_HUB,
+    ULTRALYTICS,
+    WANDB,
+];
+
+const AZURE_ML: &str = "azure-ml";
+const AZURE_OPENAI: &str = "azure-openai";
+const GENSIM: &str = "gensim-data";
+const HUGGINGFACE: &str = "huggingface-hub";
+const KERAS: &str = "keras-applications";
+const NLTK: &str = "nltk-data";
+const OPENAI: &str = "openai";
+const WHISPER: &str = "openai-whisper";
+const PYTORCH_WEIGHTS: &str = "pytorch-weights";
+const FIGSHARE: &str = "scikit-learn-figshare";
+const OPENML: &str = "scikit-learn-openml";
+pub(crate) const SPACY: &str = "spacy-models";
+const TFDS: &str = "tensorflow-datasets";
+const TIKTOKEN: &str = "tiktoken";
+const TORCH_HUB: &str = "torch-hub";
+const ULTRALYTICS: &str = "ultralytics";
+const WANDB: &str = "wandb";
+
+/// scikit-learn fetchers whose files live on figshare.
+const FIGSHARE_FETCHERS: &[&str] = &[
+    "fetch_20newsgroups",
+    "fetch_20newsgroups_vectorized",
+    "fetch_california_housing",
+    "fetch_covtype",
+    "fetch_kddcup99",
+    "fetch_lfw_pairs",
+    "fetch_lfw_people",
+    "fetch_olivetti_faces",
+    "fetch_rcv1",
+    "fetch_species_distributions",
+];
+
+/// `datasets` builders that read the files given to them rather than a Hub repository.
+const PACKAGED_BUILDERS: &[&str] = &[
+    "arrow",
+    "audiofolder",
+    "csv",
+    "imagefolder",
+    "json",
+    "pandas",
+    "parquet",
+    "sql",
+    "text",
+    "videofolder",
+    "webdataset",
+    "xml",
+];
+
+/// Calls whose literal `http(s)://` arguments are fetched.
+const URL_CALLS: &[&str] = &[
+    "Request",
+    "delete",
+    "download",
+    "download_url",
+    "download_url_to_file",
+    "get",
+    "get_file",
+    "head",
+    "load_state_dict_from_url",
+    "patch",
+    "post",
+    "put",
+    "read_csv",
+    "read_excel",
+    "read_feather",
+    "read_fwf",
+    "read_html",
+    "read_json",
+    "read_parquet",
+    "read_table",
+    "read_xml",
+    "request",
+    "stream",
+    "urlopen",
+    "urlretrieve",
+];
+
+/// Calls that run a shell command line, whose `curl`/`wget` URLs are fetched.
+const SHELL_CALLS: &[&str] = &[
+    "Popen",
+    "call",
+    "check_call",
+    "check_output",
+    "run",
+    "system",
+];
+
+/// What a piece of code reveals, at a 0-based row and column of the parsed text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Found {
+    Library {
+        library: &'static str,
+        fetches: Option<String>,
+    },
+    Url {
+        remote: Remote,
+        fetches: String,
+    },
+    Setting {
+        name: String,
+        value: String,
+    },
+}
+
+/// The result of scanning one piece of Python.
+#[derive(Debug, Default)]
+pub(crate) struct Scan {
+    /// Findings with their 0-based row and column, in source order.
+    pub found: Vec<(Found, usize, usize)>,
+    /// The first syntax error (0-based row and column), if the code has one.
+    pub syntax_error: Option<(usize, usize)>,
+}
+
+/// Parses Python source and collects what it downloads at run time. Only the top-level
+/// statements that name a trigger word are parsed (see [`top_level_statements`]):
+/// parsing is the expensive part, and most of a large file is code that downloads
+/// nothing.
+pub(crate) fn scan(source: &str) -> Scan {
+    let mut scan = Scan::default();
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .is_err()
+    {
+        return scan;
+    }
+    for (start, end, row) in top_level_statements(source) {
+        let chunk = &source[start..end];
+        if !may_contain_calls(chunk) {
+            continue;
+        }
+        let Some(tree) = parser.parse(chunk, None) else {
+            continue;
+        };
+        let first = scan.found.len();
+        let root = tree.root_node();
+        if root.has_error()
+            && scan.syntax_error.is_none()
+            && let Some((error_row, column)) = first_error(root)
+        {
+            scan.syntax_error = Some((row + error_row, column));
+        }
+        walk(root, chunk.as_bytes(), &mut scan);
+        for found in &mut scan.found[first..] {
+            found.1 += row;
+        }
+    }
+    scan
+}
+
+/// Pre-order walk without recursion: deeply nested code cannot exhaust the stack.
+fn walk(root: Node<'_>, bytes: &[u8], scan: &mut Scan) {
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        match node.kind() {
+            "call" => call(node, bytes, scan),
+            "assignment" => assignment(node, bytes, scan),
+            "import_statement" | "import_from_statement" => import(node, bytes, scan),
+            _ => {}
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// Splits source into top-level statements: (start byte, end byte, 0-based first row).
+/// A statement starts at a line that begins in column 0 outside any string, bracket or
+/// backslash continuation, and is not a comment, a blank line, a clause of the statement
+/// before (`else`, `elif`, `except`, `finally`) or the definition after a decorator.
+/// The lexing is just enough for that (strings with triple quotes, comments, brackets);
+/// tree-sitter parses each statement properly, and a statement split wrongly only costs
+/// a syntax error in one statement.
+pub(crate) fn top_level_statements(source: &str) -> Vec<(usize, usize, usize)> {
+    #[derive(PartialEq)]
+    enum State {
+        Code,
+        Comment,
+        Text { quote: u8, triple: bool },
+    }
+    let bytes = source.as_bytes();
+    let mut statements = Vec::new();
+    let mut state = State::Code;
+    let mut depth = 0usize;
+    let mut start = 0;
+    let mut start_row = 0;
+    let mut row = 0;
+    let mut continued = false;
+    let mut decorated = false;
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        match state {
+            State::Comment => {
+                if byte == b'\n' {
+                    // The newline ends the comment and is handled as code.
+                    state = State::Code;
+                    continue;
+                }
+            }
+            State::Text { quote, triple } => {
+                if byte == b'\\' {
+                    index += 1;
+                    if bytes.get(index) == Some(&b'\n') {
+                        row += 1;
+                    }
+                } else if byte == quote {
+                    if !triple {
+                        state = State::Code;
+                    } else if bytes.get(index + 1) == Some(&quote)
+                        && bytes.get(index + 2) == Some(&quote)
+                    {
+                        index += 2;
+                        state = State::Code;
+                    }
+                } else if byte == b'\n' {
+                    if !triple {
+                        // An unterminated string ends with its line.
+                        state = State::Code;
+                        continue;
+                    }
+                    row += 1;
+                }
+            }
+            State::Code => match byte {
+                b'#' => state = State::Comment,
+                b'\'' | b'"' => {
+                    let triple =
+                        bytes.get(index + 1) == Some(&byte) && bytes.get(index + 2) == Some(&byte);
+                    if triple {
+                        index += 2;
+                    }
+                    state = State::Text {
+                        quote: byte,
+                        triple,
+                    };
+                }
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                b'\\' if bytes.get(index + 1) == Some(&b'\n') => {
+                    continued = true;
+                    index += 1;
+                    row += 1;
+                }
+                b'\n' => {
+                    row += 1;
+                    let line_start = index + 1;
+                    if depth == 0 && !continued {
+                        let line = &source[line_start..];
+                        let first = line.as_bytes().first().copied();
+                        let starts_statement = first.is_some_and(|first| {
+                            !matches!(first, b' ' | b'\t' | b'\r' | b'\n' | b'#' | b'\x0c')
+                        }) && !["else", "elif", "except", "finally"]
+                            .iter()
+                            .any(|word| clause_keyword(line, word));
+                        if starts_statement && !decorated && line_start > start {
+                            statements.push((start, line_start, start_row));
+                            start = line_start;
+                            start_row = row;
+                        }
+                        if starts_statement {
+                            decorated = first == Some(b'@');
+                        }
+                    }
+                    continued = false;
+                }
+                _ => {}
+            },
+        }
+        index += 1;
+    }
+    if start < source.len() {
+        statements.push((start, source.len(), start_row));
+    }
+    statements
+}
+
+/// Whether a line starts with the keyword `word` (not a longer name).
+fn clause_keyword(line: &str, word: &str) -> bool {
+    line.strip_prefix(word).is_some_and(|rest| {
+        !rest
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
+
+fn first_error(root: Node<'_>) -> Option<(usize, usize)> {
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            let position = node.start_position();
+            return Some((position.row, position.column));
+        }
+        // Only descend into subtrees that contain the error.
+        if node.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return None;
+            }
+        }
+    }
+}
+
+fn text<'a>(node: Node<'_>, bytes: &'a [u8]) -> &'a str {
+    node.utf8_text(bytes).unwrap_or("")
+}
+
+/// A dotted name (`torch.hub.load`) for identifiers and attribute chains; other
+/// receivers (a call, a subscript) become `?`. Iterative: a hostile file can chain
+/// thousands of attributes.
+fn dotted(node: Node<'_>, bytes: &[u8]) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    let mut current = Some(node);
+    while let Some(node) = current {
+        match node.kind() {
+            "identifier" => {
+                parts.push(text(node, bytes));
+                current = None;
+            }
+            "attribute" => {
+                parts.push(
+                    node.child_by_field_name("attribute")
+                        .map_or("?", |attribute| text(attribute, bytes)),
+                );
+                current = node.child_by_field_name("object");
+                if current.is_none() {
+                    parts.push("?");
+                }
+            }
+            _ => {
+                parts.push("?");
+                current = None;
+            }
+        }
+    }
+    parts.reverse();
+    parts.join(".")
+}
+
+/// The value of a string literal without interpolation; concatenated literals join.
+fn literal(node: Node<'_>, bytes: &[u8]) -> Option<String> {
+    // `(("x"))`: unwrap parentheses without recursion.
+    let mut node = node;
+    while node.kind() == "parenthesized_expression" {
+        node = node.named_child(0)?;
+    }
+    match node.kind() {
+        "string" => {
+            let mut start = None;
+            let mut end = None;
+            let mut cursor = node.walk();
+            for child in node.children(&mut cursor) {
+                match child.kind() {
+                    "string_start" => start = Some(child.end_byte()),
+                    "string_end" => end = Some(child.start_byte()),
+                    "interpolation" => return None,
+                    _ => {}
+                }
+            }
+            let (start, end) = (start?, end?);
+            std::str::from_utf8(bytes.get(start..end)?)
+                .ok()
+                .map(str::to_string)
+        }
+        "concatenated_string" => {
+            let mut out = String::new();
+            let mut cursor = node.walk();
+            for child in node.named_children(&mut cursor) {
+                out.push_str(&literal(child, bytes)?);
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// The arguments of a call: positional nodes and keyword (name, value) pairs.
+struct Arguments<'tree> {
+    positional: Vec<Node<'tree>>,
+    keywords: Vec<(String, Node<'tree>)>,
+}
+
+impl<'tree> Arguments<'tree> {
+    fn of(call: Node<'tree>, bytes: &[u8]) -> Self {
+        let mut arguments = Arguments {
+            positional: Vec::new(),
+            keywords: Vec::new(),
+        };
+        let Some(list) = call.child_by_field_name("arguments") else {
+            return arguments;
+        };
+        let mut cursor = list.walk();
+        for child in list.named_children(&mut cursor) {
+            match child.kind() {
+                "keyword_argument" => {
+                    if let (Some(name), Some(value)) = (
+                        child.child_by_field_name("name"),
+                        child.child_by_field_name("value"),
+                    ) {
+                        arguments
+                            .keywords
+                            .push((text(name, bytes).to_string(), value));
+                    }
+                }
+                "comment" => {}
+                _ => arguments.positional.push(child),
+            }
+        }
+        arguments
+    }
+
+    fn keyword(&self, name: &str) -> Option<Node<'tree>> {
+        self.keywords
+            .iter()
+            .find(|(keyword, _)| keyword == name)
+            .map(|(_, value)| *value)
+    }
+
+    /// The literal of the first keyword of `names` given, else of positional `index`.
+    fn literal(&self, names: &[&str], index: usize, bytes: &[u8]) -> Option<String> {
+        names
+            .iter()
+            .find_map(|name| self.keyword(name))
+            .or_else(|| self.positional.get(index).copied())
+            .and_then(|node| literal(node, bytes))
+    }
+
+    /// Whether the argument `name` is given and not `None`/`False`.
+    fn is_set(&self, name: &str, bytes: &[u8]) -> bool {
+        self.keyword(name)
+            .is_some_and(|value| !matches!(text(value, bytes), "None" | "False"))
+    }
+
+    /// Every literal argument, positional or keyword, including list items.
+    fn literals(&self, bytes: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        let nodes = self
+            .positional
+            .iter()
+            .copied()
+            .chain(self.keywords.iter().map(|(_, value)| *value));
+        for node in nodes {
+            if let Some(value) = literal(node, bytes) {
+                out.push(value);
+            } else if node.kind() == "list" || node.kind() == "tuple" {
+                let mut cursor = node.walk();
+                out.extend(
+                    node.named_children(&mut cursor)
+                        .filter_map(|item| literal(item, bytes)),
+                );
+            }
+        }
+        out
+    }
+}
+
+fn push(scan: &mut Scan, node: Node<'_>, found: Found) {
+    let position = node.start_position();
+    scan.found.push((found, position.row, position.column));
+}
+
+fn library(scan: &mut Scan, node: Node<'_>, library: &'static str, fetches: Option<String>) {
+    push(scan, node, Found::Library { library, fetches });
+}
+
+/// Records a literal `http(s)://` URL as fetched; anything else is ignored.
+fn url(scan: &mut Scan, node: Node<'_>, value: &str) {
+    let value = value.trim();
+    let lower = value.get(..8).unwrap_or(value).to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return;
+    }
+    if let Ok(remote) = remote::parse(value)
+        && !is_placeholder_host(&remote.host)
+    {
+        let fetches = crate::redact::text(value);
+        push(scan, node, Found::Url { remote, fetches });
+    }
+}
+
+/// Documentation placeholders (`https://your-endpoint.inference.ai.azure.com`): a label
+/// `your-…`/`your_…` names no real host, and a rule for it would allow nothing useful.
+/// Loopback hosts (a test server, a local service) need no outbound rule either.
+pub(crate) fn is_placeholder_host(host: &str) -> bool {
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback() || address.is_unspecified());
+    loopback
+        || host
+            .split('.')
+            .any(|label| label.starts_with("your-") || label.starts_with("your_"))
+}
+
+/// A Hugging Face repository id (`name` or `org/name`), not a local path or another
+/// scheme's URL.
+pub(crate) fn hub_id(value: &str) -> Option<&str> {
+    let value = value.trim();
+    if value.is_empty()
+        || value.starts_with(['.', '/', '~', '\\'])
+        || value.contains("://")
+        || value.contains('\\')
+        || value.matches('/').count() > 1
+        || value.as_bytes().get(1) == Some(&b':')
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    {
+        return None;
+    }
+    Some(value)
+}
+
+fn call(node: Node<'_>, bytes: &[u8], scan: &mut Scan) {
+    let Some(function) = node.child_by_field_name("function") else {
+        return;
+    };
+    let callee = dotted(function, bytes);
+    let mut segments = callee.split('.');
+    let root = segments.next().unwrap_or("");
+    let last = callee.rsplit('.').next().unwrap_or("");
+    let has = |segment: &str| callee.split('.').any(|part| part == segment);
+    let arguments = Arguments::of(node, bytes);
+    let hub = |scan: &mut Scan, what: &str, value: Option<String>| {
+        if let Some(id) = value.as_deref().and_then(hub_id) {
+            library(scan, node, HUGGINGFACE, Some(format!("{what} {id}")));
+        }
+    };
+    match last {
+        "from_pretrained" => {
+            // `PeftModel.from_pretrained(model, "adapter")`: the first literal argument.
+            let value = arguments
+                .literal(
+                    &["pretrained_model_name_or_path", "model_id", "repo_id"],
+                    0,
+                    bytes,
+                )
+                .or_else(|| arguments.literal(&[], 1, bytes));
+            hub(scan, "model", value);
+        }
+        "hf_hub_download" | "snapshot_download" | "hf_hub_url" => {
+            let value = arguments.literal(&["repo_id"], 0, bytes);
+            match value.as_deref() {
+                Some(value) if hub_id(value).is_none() => {}
+                Some(value) => library(scan, node, HUGGINGFACE, Some(format!("repo {value}"))),
+                None => library(scan, node, HUGGINGFACE, None),
+            }
+        }
+        "load_dataset" => {
+            for file in arguments
+                .keyword("data_files")
+                .map(|files| Arguments {
+                    positional: vec![files],
+                    keywords: Vec::new(),
+                })
+                .map(|files| files.literals(bytes))
+                .unwrap_or_default()
+            {
+                url(scan, node, &file);
+            }
+            match arguments.literal(&["path"], 0, bytes) {
+                Some(name) if PACKAGED_BUILDERS.contains(&name.as_str()) => {}
+                value => hub(scan, "dataset", value),
+            }
+        }
+        "pipeline" => {
+            if let Some(model) = arguments.literal(&["model"], usize::MAX, bytes) {
+                hub(scan, "model", Some(model));
+            } else if arguments.keyword("model").is_none()
+                && root != "dsl"
+                && let Some(task) = arguments.literal(&["task"], 0, bytes)
+                // A transformers task name (`sentiment-analysis`), not another
+                // library's pipeline name.
+                && task
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                library(
+                    scan,
+                    node,
+                    HUGGINGFACE,
+                    Some(format!("default model for {task}")),
+                );
+            }
+        }
+        "SentenceTransformer" | "CrossEncoder" => {
+            hub(
+                scan,
+                "model",
+                arguments.literal(&["model_name_or_path"], 0, bytes),
+            );
+        }
+        "create_model" if root == "timm" && arguments.is_set("pretrained", bytes) => {
+            hub(scan, "model", arguments.literal(&["model_name"], 0, bytes));
+        }
+        "load" | "list" | "help" if has("hub") && root != "tensorflow_hub" && root != "hub" => {
+            let source = arguments.literal(&["source"], usize::MAX, bytes);
+            if source.as_deref() == Some("local") {
+                return;
+            }
+            match arguments.literal(&["repo_or_dir", "github"], 0, bytes) {
+                Some(repo) if remote::has_scheme(&repo) => url(scan, node, &repo),
+                Some(repo) if hub_id(repo.split(':').next().unwrap_or("")).is_some() => {
+                    library(scan, node, TORCH_HUB, Some(format!("repo {repo}")));
+                }
+                Some(_) => {}
+                None => library(scan, node, TORCH_HUB, None),
+            }
+        }
+        "download" if root == "nltk" => {
+            let what = arguments
+                .literal(&["info_or_id"], 0, bytes)
+                .map_or_else(|| "nltk data".to_string(), |id| format!("nltk data {id}"));
+            library(scan, node, NLTK, Some(what));
+        }
+        "download" if root == "spacy" => {
+            let model = arguments.literal(&["model"], 0, bytes);
+            library(
+                scan,
+                node,
+                SPACY,
+                model.map(|model| format!("spaCy model {model}")),
+            );
+        }
+        "load" if root == "spacy" => {
+            if let Some(model) = arguments.literal(&["name"], 0, bytes)
+                && hub_id(&model).is_some_and(|model| !model.contains('/'))
+            {
+                library(scan, node, SPACY, Some(format!("spaCy model {model}")));
+            }
+        }
+        "get_encoding" | "encoding_for_model" if root == "tiktoken" => {
+            let value = arguments.literal(&["encoding_name", "model_name"], 0, bytes);
+            let what = if last == "get_encoding" {
+                value.map(|value| format!("encoding {value}"))
+            } else {
+                value.map(|value| format!("encoding for {value}"))
+            };
+            library(scan, node, TIKTOKEN, what);
+        }
+        "load_model" if root == "whisper" => {
+            if let Some(name) = arguments.literal(&["name"], 0, bytes)
+                && hub_id(&name).is_some_and(|name| !name.contains('/'))
+            {
+                library(scan, node, WHISPER, Some(format!("Whisper model {name}")));
+            }
+        }
+        "fetch_openml" => {
+            let what = arguments
+                .literal(&["name"], 0, bytes)
+                .map(|name| format!("OpenML data set {name}"));
+            library(scan, node, OPENML, what);
+        }
+        name if FIGSHARE_FETCHERS.contains(&name) => {
+            let what = name.strip_prefix("fetch_").unwrap_or(name);
+            library(scan, node, FIGSHARE, Some(format!("data set {what}")));
+        }
+        "load" | "builder" if root == "tfds" || root == "tensorflow_datasets" => {
+            let what = arguments
+                .literal(&["name"], 0, bytes)
+                .map(|name| format!("data set {name}"));
+            library(scan, node, TFDS, what);
+        }
+        "load_data" if has("datasets") => {
+            let name = callee.split('.').rev().nth(1).unwrap_or("data");
+            library(scan, node, KERAS, Some(format!("data set {name}")));
+        }
+        "YOLO" | "RTDETR" => {
+            if let Some(weights) = arguments.literal(&["model"], 0, bytes)
+                && std::path::Path::new(&weights)
+                    .extension()
+                    .is_some_and(|extension| extension.eq_ignore_ascii_case("pt"))
+                && !weights.contains(['/', '\\'])
+            {
+                library(scan, node, ULTRALYTICS, Some(format!("weights {weights}")));
+            }
+        }
+        "init" if root == "wandb" => library(scan, node, WANDB, None),
+        "MLClient" => library(scan, node, AZURE_ML, None),
+        "from_config" if root == "Workspace" || root == "MLClient" => {
+            library(scan, node, AZURE_ML, None);
+        }
+        "set_tracking_uri" => match arguments.literal(&["uri"], 0, bytes) {
+            Some(uri) if uri.starts_with("azureml:") => library(scan, node, AZURE_ML, None),
+            Some(uri) => url(scan, node, &uri),
+            None => {}
+        },
+        "OpenAI" | "AsyncOpenAI" => match arguments.literal(&["base_url"], usize::MAX, bytes) {
+            Some(base) => url(scan, node, &base),
+            None => library(scan, node, OPENAI, None),
+        },
+        "AzureOpenAI" | "AsyncAzureOpenAI" | "AzureChatOpenAI" | "AzureOpenAIEmbeddings" => {
+            match arguments.literal(&["azure_endpoint", "base_url"], usize::MAX, bytes) {
+                Some(endpoint) => url(scan, node, &endpoint),
+                None => library(scan, node, AZURE_OPENAI, None),
+            }
+        }
+        "setdefault" if callee.ends_with("environ.setdefault") => {
+            setting(scan, node, &arguments, bytes);
+        }
+        "putenv" => setting(scan, node, &arguments, bytes),
+        "update" if callee.ends_with("environ.update") => {
+            for (name, value) in &arguments.keywords {
+                if let Some(value) = literal(*value, bytes) {
+                    push(
+                        scan,
+                        node,
+                        Found::Setting {
+                            name: name.clone(),
+                            value,
+                        },
+                    );
+                }
+            }
+        }
+        name if URL_CALLS.contains(&name) => {
+            for value in arguments.literals(bytes) {
+                url(scan, node, &value);
+            }
+        }
+        name if SHELL_CALLS.contains(&name) && (root == "os" || root == "subprocess") => {
+            let words = arguments.literals(bytes);
+            if words
+                .iter()
+                .any(|word| word.contains("curl") || word.contains("wget"))
+            {
+                for word in words {
+                    for token in word.split_whitespace() {
+                        url(scan, node, token.trim_matches(['"', '\'']));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    // Pretrained weights by keyword: Keras applications (`weights="imagenet"`) and
+    // torchvision (`models.resnet50(weights=…)`, `pretrained=True`).
+    let weights = arguments.keyword("weights");
+    let weights_literal = weights.and_then(|weights| literal(weights, bytes));
+    if weights_literal.as_deref() == Some("imagenet") {
+        library(
+            scan,
+            node,
+            KERAS,
+            Some(format!("imagenet weights for {last}")),
+        );
+    } else if has("models")
+        && (arguments.is_set("pretrained", bytes)
+            || (arguments.is_set("weights", bytes)
+                && weights_literal.is_none_or(|value| !value.contains(['.', '/', '\\']))))
+    {
+        library(
+            scan,
+            node,
+            PYTORCH_WEIGHTS,
+            Some(format!("pretrained weights for {last}")),
+        );
+    }
+}
+
+/// `os.environ.setdefault("NAME", "value")`, `os.putenv("NAME", "value")`.
+fn setting(scan: &mut Scan, node: Node<'_>, arguments: &Arguments<'_>, bytes: &[u8]) {
+    if let (Some(name), Some(value)) = (
+        arguments.literal(&[], 0, bytes),
+        arguments.literal(&[], 1, bytes),
+    ) {
+        push(scan, node, Found::Setting { name, value });
+    }
+}
+
+/// `os.environ["NAME"] = "value"`.
+fn assignment(node: Node<'_>, bytes: &[u8], scan: &mut Scan) {
+    let (Some(left), Some(right)) = (
+        node.child_by_field_name("left"),
+        node.child_by_field_name("right"),
+    ) else {
+        return;
+    };
+    if left.kind() != "subscript" {
+        return;
+    }
+    let Some(target) = left.child_by_field_name("value") else {
+        return;
+    };
+    let target = dotted(target, bytes);
+    if target != "environ" && !target.ends_with(".environ") {
+        return;
+    }
+    let name = left
+        .child_by_field_name("subscript")
+        .and_then(|subscript| literal(subscript, bytes));
+    if let (Some(name), Some(value)) = (name, literal(right, bytes)) {
+        push(scan, node, Found::Setting { name, value });
+    }
+}
+
+/// `import gensim.downloader`, `from gensim import downloader`.
+fn import(node: Node<'_>, bytes: &[u8], scan: &mut Scan) {
+    let statement = text(node, bytes);
+    let compact: String = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+    if compact.contains("gensim.downloader")
+        || (compact.starts_with("from gensim import") && compact.contains("downloader"))
+    {
+        library(scan, node, GENSIM, None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn libraries(source: &str) -> Vec<(String, Option<String>)> {
+        scan(source)
+            .found
+            .into_iter()
+            .filter_map(|(found, _, _)| match found {
+                Found::Library { library, fetches } => Some((library.to_string(), fetches)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn top_level_statements_split_outside_strings_and_brackets() {
+        let source = "import a\n\n@dec\ndef f():\n    x = '''\nnot_a_statement\n'''\n    return x\nif a:\n    pass\nelse:\n    pass\ncall(\nb)\ny = 1 \\\n+ 2\n# c\nz = 3\n";
+        let statements: Vec<(&str, usize)> = top_level_statements(source)
+            .into_iter()
+            .map(|(start, end, row)| (&source[start..end], row))
+            .collect();
+        assert_eq!(
+            statements,
+            [
+                ("import a\n\n", 0),
+                (
+                    "@dec\ndef f():\n    x = '''\nnot_a_statement\n'''\n    return x\n",
+                    2
+                ),
+                ("if a:\n    pass\nelse:\n    pass\n", 8),
+                ("call(\nb)\n", 12),
+                ("y = 1 \\\n+ 2\n# c\n", 14),
+                ("z = 3\n", 17),
+            ]
+        );
+    }
+
+    #[test]
+    fn rows_count_from_the_file_start() {
+        let source = "import os\n\n\ndef f():\n    pass\n\n\nnltk.download('punkt')\n";
+        let found = scan(source).found;
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].1, found[0].2), (7, 0));
+    }
+
+    #[test]
+    fn hub_ids_exclude_local_paths() {
+        assert_eq!(hub_id("bert-base-uncased"), Some("bert-base-uncased"));
+        assert_eq!(hub_id("org/name"), Some("org/name"));
+        for local in [
+            "./model",
+            "/mnt/model",
+            "~/m",
+            "azureml://x",
+            "a/b/c",
+            "C:\\m",
+            "c:m",
+            "",
+        ] {
+            assert_eq!(hub_id(local), None, "{local}");
+        }
+    }
+
+    #[test]
+    fn comments_and_docstrings_do_not_count() {
+        let source =
+            "\"\"\"AutoModel.from_pretrained('a/b')\"\"\"\n# from_pretrained('c/d')\nx = 1\n";
+        assert!(libraries(source).is_empty());
+    }
+
+    #[test]
+    fn torchvision_weights_need_a_value() {
+        assert_eq!(
+            libraries("models.resnet50(weights=ResNet50_Weights.DEFAULT)\n").len(),
+            1
+        );
+        assert!(libraries("models.resnet50(weights=None)\n").is_empty());
+        assert!(libraries("models.resnet50(pretrained=False)\n").is_empty());
+        assert_eq!(libraries("models.resnet50(pretrained=True)\n").len(), 1);
+    }
+
+    #[test]
+    fn a_broken_line_keeps_the_rest() {
+        let result = scan("x = (\nnltk.download('punkt')\ndef f(:\n    pass\n");
+        assert!(result.syntax_error.is_some());
+        assert!(result.found.iter().any(
+            |(found, _, _)| matches!(found, Found::Library { library, .. } if *library == NLTK)
+        ));
+    }
+}

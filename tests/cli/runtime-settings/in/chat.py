@@ -1,0 +1,3 @@
+from openai import AzureOpenAI
+
+client = AzureOpenAI(api_version="2024-06-01")
