@@ -1,6 +1,9 @@
 //! The edge: the only code that reads arguments, prints and writes files. Each
 //! subcommand is one module.
 
+pub(crate) mod audit;
+pub(crate) mod diff;
+pub(crate) mod explain;
 pub(crate) mod formats;
 pub(crate) mod generate;
 pub(crate) mod scan;

@@ -6,6 +6,7 @@
 //! The pipeline is discover → parse → resolve → emit; see ARCHITECTURE.md. Everything
 //! but `discover` (reads files) and `commands` (prints, writes) is pure.
 
+pub mod audit;
 pub mod azureml_core;
 pub mod cli;
 mod commands;
@@ -36,5 +37,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => commands::scan::run(args).map(|()| ExitCode::SUCCESS),
         Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),
         Command::Formats(args) => commands::formats::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Audit(args) => commands::audit::run(args),
+        Command::Diff(args) => commands::diff::run(args),
+        Command::Explain(args) => commands::explain::run(args),
     }
 }
