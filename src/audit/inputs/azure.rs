@@ -18,11 +18,12 @@ pub(crate) fn spanned(node: &Node) -> Option<Spanned> {
     })
 }
 
-/// A literal string (not an expression, no `${…}` interpolation): names and host names
-/// that can be checked as written.
+/// A literal string (not an expression: no `${…}` interpolation, no ARM `[…]`
+/// expression): names and host names that can be checked as written.
 pub(crate) fn literal(node: &Node) -> Option<Spanned> {
     let text = node.string()?;
-    (!text.contains("${")).then(|| Spanned {
+    let arm_expression = text.starts_with('[') && !text.starts_with("[[") && text.ends_with(']');
+    (!text.contains("${") && !arm_expression).then(|| Spanned {
         value: text.to_string(),
         at: node.at,
     })

@@ -1,12 +1,14 @@
 //! Azure ML workspace YAML (`az ml workspace create/update --file`): the rules under
 //! `managed_network: outbound_rules:` and the `isolation_mode`, with saphyr's node
-//! positions. Recognised by a top-level `managed_network:` key.
+//! positions. Recognised by a top-level `managed_network:` key or the workspace
+//! `$schema` (a workspace without a managed network has no rules and reaches the
+//! internet).
 
 use saphyr::{LoadableYamlNode, MarkedYamlOwned};
 
 use super::{AuditInputError, Input, Probe, azure};
 use crate::audit::tree::{self, Position};
-use crate::audit::{RuleSet, SourceKind};
+use crate::audit::{IsolationMode, RuleSet, SourceKind};
 
 pub(crate) struct WorkspaceYaml;
 
@@ -21,7 +23,10 @@ impl Input for WorkspaceYaml {
 
     fn read(&self, probe: &Probe<'_>) -> Option<Result<RuleSet, AuditInputError>> {
         let file = probe.file;
-        if probe.json.is_some() || !file.text.contains("managed_network") {
+        if probe.json.is_some()
+            || !(file.text.contains("managed_network")
+                || file.text.contains("workspace.schema.json"))
+        {
             return None;
         }
         let documents = match MarkedYamlOwned::load_from_str(&file.text) {
@@ -44,7 +49,14 @@ impl Input for WorkspaceYaml {
             }
         };
         let root = tree::from_yaml(documents.first()?, file);
-        let network = root.get("managed_network")?;
+        let network = root.get("managed_network");
+        let schema = root
+            .get("$schema")
+            .and_then(|node| node.string())
+            .unwrap_or("");
+        if network.is_none() && !schema.contains("workspace.schema.json") {
+            return None;
+        }
         let mut set = RuleSet {
             path: file.path.clone(),
             source_kind: SourceKind::WorkspaceYaml,
@@ -60,7 +72,11 @@ impl Input for WorkspaceYaml {
             ),
             rules: Vec::new(),
         };
-        azure::managed_network(network, &mut set);
+        match network {
+            Some(network) => azure::managed_network(network, &mut set),
+            // Without a managed network the workspace's compute reaches the internet.
+            None => set.isolation_mode = Some(IsolationMode::Disabled),
+        }
         Some(Ok(set))
     }
 }

@@ -7,7 +7,8 @@ declare_rule! {
     /// Flags a managed-network outbound rule whose name Azure rejects: names match
     /// `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$` (3 to 33 letters, digits, `_` and `-`,
     /// starting with a letter or digit). Names that are unevaluated expressions
-    /// (`var.name`, `parameters('name')`) are not checked.
+    /// (`var.name`, `parameters('name')`) and the names of rules Azure adds itself
+    /// (category `Required` or `Recommended`) are not checked.
     ///
     /// ## Why is this bad?
     /// The deployment fails (`az ml workspace update`, ARM, Bicep, Terraform), often
@@ -40,7 +41,12 @@ impl Rule for InvalidRuleName {
 
     fn check(&self, sets: &[&RuleSet], _context: &Context<'_>, out: &mut Vec<Candidate>) {
         for set in sets {
-            for rule in set.rules.iter().filter(|rule| rule.kind.is_managed()) {
+            // Rules Azure adds itself (`__SYS_…`, category `Required`) follow their own names.
+            for rule in set
+                .rules
+                .iter()
+                .filter(|rule| rule.kind.is_managed() && rule.is_user_defined())
+            {
                 let Some(name) = &rule.name else {
                     continue;
                 };

@@ -104,23 +104,34 @@ impl Rule for InvalidSubresource {
                 .iter()
                 .filter(|rule| rule.kind == RuleKind::PrivateEndpoint)
             {
+                let resource_type = rule
+                    .destinations
+                    .iter()
+                    .find_map(|d| resource_of(&d.value))
+                    .map(|(kind, _)| kind);
+                let valid = resource_type.as_ref().and_then(|kind| {
+                    let lower = kind.to_ascii_lowercase();
+                    SUBRESOURCES
+                        .iter()
+                        .find(|(known, _)| *known == lower)
+                        .map(|(_, valid)| *valid)
+                });
                 let Some(subresource) = &rule.subresource else {
                     if rule.is_user_defined() {
-                        out.push(Candidate::new(
+                        let mut candidate = Candidate::new(
                             set,
                             rule_position(rule),
                             format!("{} has no subresource target", rule_label(rule)),
-                        ));
+                        );
+                        if let Some(valid) = valid {
+                            candidate =
+                                candidate.with_help(format!("use one of: {}", valid.join(", ")));
+                        }
+                        out.push(candidate);
                     }
                     continue;
                 };
-                let Some((resource_type, _)) =
-                    rule.destinations.iter().find_map(|d| resource_of(&d.value))
-                else {
-                    continue;
-                };
-                let lower = resource_type.to_ascii_lowercase();
-                let Some((_, valid)) = SUBRESOURCES.iter().find(|(kind, _)| *kind == lower) else {
+                let (Some(resource_type), Some(valid)) = (resource_type, valid) else {
                     continue;
                 };
                 if !valid

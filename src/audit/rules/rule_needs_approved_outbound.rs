@@ -45,13 +45,17 @@ impl Rule for RuleNeedsApprovedOutbound {
             let mode_line = set.isolation_at.map_or(0, |at| at.line);
             for rule in &set.rules {
                 if matches!(rule.kind, RuleKind::Fqdn | RuleKind::ServiceTag) {
+                    let kind = if rule.kind == RuleKind::Fqdn {
+                        "an FQDN"
+                    } else {
+                        "a service-tag"
+                    };
                     out.push(Candidate::new(
                         set,
                         rule_position(rule),
                         format!(
-                            "{} is a {} rule, but the isolation mode (line {mode_line}) is allow_internet_outbound",
+                            "{} is {kind} rule, but the isolation mode (line {mode_line}) is allow_internet_outbound, which takes only private-endpoint rules",
                             rule_label(rule),
-                            rule.kind.as_str()
                         ),
                     ));
                 }
