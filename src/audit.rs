@@ -40,6 +40,8 @@ pub enum SourceKind {
     NetworkJson,
     /// One host per line.
     Hosts,
+    /// A shell script of `az ml workspace outbound-rule set` calls.
+    AzCli,
 }
 
 impl SourceKind {
@@ -53,6 +55,7 @@ impl SourceKind {
             SourceKind::Terraform => "terraform",
             SourceKind::NetworkJson => "network-json",
             SourceKind::Hosts => "hosts",
+            SourceKind::AzCli => "az-cli-script",
         }
     }
 }
@@ -373,6 +376,7 @@ pub fn needs(sets: &[&RuleSet], needed: &Needed) -> Vec<Need> {
                 SourceKind::WorkspaceYaml
                     | SourceKind::WorkspaceShow
                     | SourceKind::OutboundRuleList
+                    | SourceKind::AzCli
             )
     });
     let firewall = sets.iter().any(|set| {

@@ -9,6 +9,7 @@
 //! rules, and [`RuleSet::allowed_hosts`] the host names they allow.
 
 mod arm_template;
+mod az_cli;
 mod azure;
 mod bicep;
 mod cli_json;
@@ -63,6 +64,7 @@ pub const INPUTS: &[&dyn Input] = &[
     &network_json::NetworkJson,
     &workspace_yaml::WorkspaceYaml,
     &terraform::Terraform,
+    &az_cli::AzCli,
     &bicep::Bicep,
     &hosts::Hosts,
 ];

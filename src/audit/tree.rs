@@ -360,22 +360,33 @@ impl<'a> Braces<'a> {
                 return Ok(out);
             }
             if byte == b'\\' {
-                let escaped = self.bytes.get(self.position + 1).copied();
-                self.position += 2;
+                self.position += 1;
+                let Some(escaped) = self.file.text[self.position..].chars().next() else {
+                    continue;
+                };
+                self.position += escaped.len_utf8();
                 match escaped {
-                    Some(b'n') => out.push('\n'),
-                    Some(b't') => out.push('\t'),
-                    Some(b'r') => out.push('\r'),
-                    Some(b'u') if self.syntax == Syntax::Json => {
-                        let hex = self.file.text.get(self.position..self.position + 4);
-                        let decoded = hex
+                    'n' => out.push('\n'),
+                    't' => out.push('\t'),
+                    'r' => out.push('\r'),
+                    'u' if self.syntax == Syntax::Json => {
+                        let decoded = self
+                            .file
+                            .text
+                            .get(self.position..self.position + 4)
                             .and_then(|hex| u32::from_str_radix(hex, 16).ok())
                             .and_then(char::from_u32);
-                        out.push(decoded.unwrap_or('\u{fffd}'));
-                        self.position += 4;
+                        match decoded {
+                            Some(decoded) => {
+                                out.push(decoded);
+                                self.position += 4;
+                            }
+                            // Surrogate pairs and broken escapes: the text is only
+                            // shown, never matched, so a replacement character will do.
+                            None => out.push('\u{fffd}'),
+                        }
                     }
-                    Some(other) => out.push(char::from(other)),
-                    None => {}
+                    other => out.push(other),
                 }
                 continue;
             }

@@ -16,8 +16,8 @@ use pkgallow::source::SourceFile;
 use crate::repos::scan_fixture;
 use crate::support;
 
-/// Targets that are scripts, which `audit` does not read.
-const SCRIPTS: [&str; 3] = ["az-cli", "firewall-az-cli", "python-sdk"];
+/// Scripts `audit` does not read (it reads the `az-cli` script).
+const SCRIPTS: [&str; 2] = ["firewall-az-cli", "python-sdk"];
 
 fn run(display: &str, text: &str, needed: Option<&Needed>) -> (RuleSet, Vec<Finding>) {
     let knowledge = Knowledge::embedded().unwrap();
@@ -235,4 +235,49 @@ fn sarif_is_valid() {
     let sarif = output::sarif::render(&findings);
     let empty = output::sarif::render(&[]);
     crate::schema::validate_sarif(&[&sarif, &empty]);
+}
+
+/// Broken input is an error or a partial rule set, never a panic: every prefix of every
+/// fixture and generated file, and the same with multi-byte characters after each
+/// backslash and quote, is read and audited.
+#[test]
+fn truncated_and_mangled_inputs_never_panic() {
+    let knowledge = Knowledge::embedded().unwrap();
+    let mut texts = Vec::new();
+    let base = support::root().join("tests/fixtures/audit");
+    for dir in support::subdirectories(&base) {
+        for file in support::files(&dir) {
+            texts.push(support::expand(&std::fs::read_to_string(file).unwrap()));
+        }
+    }
+    let (_temp, resolution) =
+        scan_fixture(&support::root().join("tests/fixtures/repos/every-target"));
+    let plan = plan::build(&resolution.endpoints, PlanOptions::default());
+    for emitter in EMITTERS {
+        texts.push(emitter.render(&plan));
+    }
+    let mangled: Vec<String> = texts
+        .iter()
+        .map(|text| {
+            text.replace('\\', "\\é")
+                .replace('"', "\"ü\\")
+                .replace('\'', "'\\ß")
+        })
+        .collect();
+    texts.extend(mangled);
+    for text in &texts {
+        let boundaries: Vec<usize> = text.char_indices().map(|(index, _)| index).collect();
+        for &end in boundaries.iter().step_by(7) {
+            let file = SourceFile::new("t", &text[..end]);
+            if let Ok(set) = inputs::read_file(&file) {
+                let _ = audit::audit(
+                    &[(set, file)],
+                    &Context {
+                        knowledge: &knowledge,
+                        needed: None,
+                    },
+                );
+            }
+        }
+    }
 }
