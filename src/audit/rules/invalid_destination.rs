@@ -9,7 +9,8 @@ declare_rule! {
     /// host name: a URL (`https://x.org/simple`), a path (`x.org/simple`), a port
     /// (`x.org:443`), spaces, an IP address, an empty or invalid label (`a..b`, `-a.org`,
     /// `a_b!.org`), a single label (`localhost`) or a wildcard that is not the whole
-    /// first label (`a.*.org`, `pkg*.org`).
+    /// first label (`a.*.org`, `pkg*.org`), or any wildcard in a firewall network rule
+    /// (network rules take exact FQDNs only).
     ///
     /// ## Why is this bad?
     /// Azure takes an FQDN rule's destination as a host name: a URL or a path is
@@ -99,6 +100,19 @@ pub(crate) fn problem(value: &str, kind: RuleKind) -> Option<(String, Option<Str
         return Some((
             format!("has a port (`{port}`); the rule sets ports, the destination is a host name"),
             Some(format!("write the host only: `{host}`")),
+        ));
+    }
+    if trimmed == "*" && kind == RuleKind::FirewallApplication {
+        // Every host: valid in an application rule, and A003's to flag.
+        return None;
+    }
+    if kind == RuleKind::FirewallNetwork && trimmed.starts_with("*.") {
+        return Some((
+            "is a wildcard, which network rules do not take".into(),
+            Some(
+                "allow wildcard hosts with an application rule (HTTP/HTTPS), or list the hosts"
+                    .into(),
+            ),
         ));
     }
     let labels: Vec<&str> = trimmed.trim_end_matches('.').split('.').collect();

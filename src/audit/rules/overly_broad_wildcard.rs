@@ -8,7 +8,8 @@ declare_rule! {
     /// shared-hosting domain where every customer gets a subdomain
     /// (`*.blob.core.windows.net`, `*.github.io`, `*.s3.amazonaws.com`, `*.azurecr.io`;
     /// the list is `knowledge/shared-hosting.toml`), or over a parent of one
-    /// (`*.windows.net` covers every storage account).
+    /// (`*.windows.net` covers every storage account); and `*` alone in a firewall
+    /// application rule.
     ///
     /// ## Why is this bad?
     /// Such a wildcard allows every tenant's content: anyone can publish a package, a
@@ -52,8 +53,16 @@ impl Rule for OverlyBroadWildcard {
 
     fn check(&self, sets: &[&RuleSet], context: &Context<'_>, out: &mut Vec<Candidate>) {
         for set in sets {
-            for (_, destination) in host_destinations(set) {
+            for (rule, destination) in host_destinations(set) {
                 let value = destination.value.trim().to_ascii_lowercase();
+                if value == "*" && rule.kind == crate::audit::RuleKind::FirewallApplication {
+                    out.push(Candidate::new(
+                        set,
+                        destination.at,
+                        "`*` allows every host name".to_string(),
+                    ));
+                    continue;
+                }
                 let Some(suffix) = value.strip_prefix("*.") else {
                     continue;
                 };
