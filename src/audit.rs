@@ -588,7 +588,8 @@ pub struct DiffLine {
 
 /// The plan from the current rules to the needed ones: needs no rule allows (add), rules
 /// that allow some need (keep) and rules that allow none (remove). Only rules that name
-/// hosts or private endpoints and that the user defined are judged.
+/// hosts or private endpoints and that the user defined are judged. Targets are
+/// redacted (a destination written as a URL may carry credentials).
 pub fn diff(sets: &[&RuleSet], needed: &Needed) -> Vec<DiffLine> {
     let needs = needs(sets, needed);
     let mut lines = Vec::new();
@@ -601,7 +602,7 @@ pub fn diff(sets: &[&RuleSet], needed: &Needed) -> Vec<DiffLine> {
             lines.push(DiffLine {
                 action: "add",
                 kind: need.kind().to_string(),
-                target: need.describe(),
+                target: crate::redact::text(&need.describe()),
                 rule: None,
                 at: None,
             });
@@ -629,7 +630,7 @@ pub fn diff(sets: &[&RuleSet], needed: &Needed) -> Vec<DiffLine> {
             lines.push(DiffLine {
                 action: if used { "keep" } else { "remove" },
                 kind: rule.kind.as_str().to_string(),
-                target,
+                target: crate::redact::text(&target),
                 rule: rule.name.as_ref().map(|name| name.value.clone()),
                 at: Some(format!("{}:{}:{}", set.path, rule.at.line, rule.at.column)),
             });

@@ -281,3 +281,47 @@ fn truncated_and_mangled_inputs_never_panic() {
         }
     }
 }
+
+/// Credentials written into rules (a destination pasted as a URL with userinfo) never
+/// reach any output of `audit` or `diff`.
+#[test]
+fn secrets_never_leak_from_audit() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("hosts.txt"),
+        "https://robot:TopSecret123@mirror.example.com/simple\ngithub.com\n",
+    )
+    .unwrap();
+    std::fs::write(
+        temp.path().join("requirements.txt"),
+        "-i https://robot:TopSecret123@mirror.example.com/simple\nrequests\n",
+    )
+    .unwrap();
+    let mut commands: Vec<Vec<&str>> = ["human", "json", "sarif", "github", "azure"]
+        .iter()
+        .map(|format| vec!["audit", "--format", format, "hosts.txt", "--against", "."])
+        .collect();
+    commands.push(vec!["diff", "--current", "hosts.txt", "."]);
+    commands.push(vec![
+        "diff",
+        "--format",
+        "json",
+        "--current",
+        "hosts.txt",
+        ".",
+    ]);
+    for args in commands {
+        let output = std::process::Command::new(support::binary())
+            .args(&args)
+            .current_dir(temp.path())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(text.contains("mirror.example.com"), "{args:?}:\n{text}");
+        assert!(!text.contains("TopSecret123"), "{args:?} leaked:\n{text}");
+    }
+}

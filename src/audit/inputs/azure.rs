@@ -240,6 +240,22 @@ pub(crate) fn nsg(group: &Node, set: &mut RuleSet) {
     }
 }
 
+/// The resource types [`resource`] reads (normalized, without the API version).
+const RESOURCE_TYPES: [&str; 5] = [
+    "microsoft.machinelearningservices/workspaces/outboundrules",
+    "microsoft.machinelearningservices/workspaces",
+    "microsoft.network/firewallpolicies/rulecollectiongroups",
+    "microsoft.network/networksecuritygroups",
+    "microsoft.network/networksecuritygroups/securityrules",
+];
+
+/// Whether [`resource`] reads resources of this type (`Type@version` or `Type`), so that
+/// readers parse only the bodies they need.
+pub(crate) fn is_known_type(resource_type: &str) -> bool {
+    let bare = resource_type.split('@').next().unwrap_or(resource_type);
+    RESOURCE_TYPES.contains(&normalize(bare).as_str())
+}
+
 /// A resource of an ARM template or Bicep file, by type.
 pub(crate) fn resource(resource_type: &str, name: Option<Spanned>, body: &Node, set: &mut RuleSet) {
     let bare = resource_type.split('@').next().unwrap_or(resource_type);

@@ -74,7 +74,9 @@ impl Input for Bicep {
                 continue;
             };
             let rest = rest.trim_start();
-            if rest.starts_with("existing") {
+            // Only the bodies of the types that hold rules are read: a construct the
+            // tolerant reader does not know elsewhere in the file cannot fail the audit.
+            if rest.starts_with("existing") || !azure::is_known_type(&resource_type) {
                 continue;
             }
             let Some(rest) = rest.strip_prefix('=') else {

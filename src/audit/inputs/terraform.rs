@@ -15,6 +15,15 @@ pub(crate) struct Terraform;
 
 const OUTBOUND_RULE: &str = "azurerm_machine_learning_workspace_network_outbound_rule_";
 
+/// The other resource types read.
+const HANDLED: [&str; 5] = [
+    "azapi_resource",
+    "azurerm_machine_learning_workspace",
+    "azurerm_network_security_rule",
+    "azurerm_network_security_group",
+    "azurerm_firewall_policy_rule_collection_group",
+];
+
 impl Input for Terraform {
     fn kind(&self) -> SourceKind {
         SourceKind::Terraform
@@ -66,6 +75,11 @@ impl Input for Terraform {
                 continue;
             };
             let resource_type = &rest[..end];
+            // Only the bodies of the types that hold rules are read: a construct the
+            // tolerant reader does not know (a heredoc) elsewhere cannot fail the audit.
+            if !HANDLED.contains(&resource_type) && !resource_type.starts_with(OUTBOUND_RULE) {
+                continue;
+            }
             let Some(brace) = line.rfind('{') else {
                 continue;
             };
@@ -186,6 +200,19 @@ fn firewall_group(body: &Node, set: &mut RuleSet) {
 
 #[cfg(test)]
 mod tests {
+    /// A construct the tolerant reader does not know, in a resource that holds no rules,
+    /// does not fail the file.
+    #[test]
+    fn other_resources_are_not_parsed() {
+        let text = "resource \"aws_iam_policy\" \"p\" {\n  policy = <<EOF\n{ \"a\": [\nEOF\n}\n\nresource \"azurerm_machine_learning_workspace_network_outbound_rule_fqdn\" \"x\" {\n  name             = \"xyz\"\n  destination_fqdn = \"github.com\"\n}\n";
+        let set = crate::audit::inputs::read("main.tf", text).unwrap();
+        assert_eq!(set.rules.len(), 1);
+        assert_eq!(
+            set.allowed_hosts().into_iter().collect::<Vec<_>>(),
+            ["github.com"]
+        );
+    }
+
     #[test]
     fn workspace_block_sets_the_mode() {
         let text = "resource \"azurerm_machine_learning_workspace\" \"w\" {\n  managed_network {\n    isolation_mode = \"AllowInternetOutbound\"\n  }\n}\n";
