@@ -5,8 +5,14 @@
 //! `--protocol`, `--port-ranges`), and `az ml workspace create|update
 //! --managed-network MODE` sets the isolation mode. Commands are split as a shell would
 //! (quotes, backslash-newline continuations, `;`, `&&`, `||`, `|`, comments); values
-//! holding `$` are variables, never evaluated. Firewall CLI scripts are not read.
-//! Flags: <https://learn.microsoft.com/cli/azure/ml/workspace/outbound-rule>.
+//! holding `$` are variables, never evaluated. Azure Firewall policy scripts (what
+//! `generate firewall-az-cli` writes) are read too: `az network firewall policy
+//! rule-collection-group collection add-filter-collection` (its first rule) and
+//! `… collection rule add`, with `--rule-type ApplicationRule|NetworkRule`,
+//! `--target-fqdns`, `--protocols Https=443`, `--destination-fqdns`,
+//! `--destination-addresses`, `--destination-ports`, `--ip-protocols`.
+//! Flags: <https://learn.microsoft.com/cli/azure/ml/workspace/outbound-rule> and
+//! <https://learn.microsoft.com/cli/azure/network/firewall/policy/rule-collection-group/collection>.
 
 use super::{AuditInputError, Input, Probe};
 use crate::audit::tree::{Position, normalize};
@@ -16,6 +22,14 @@ use crate::source::SourceFile;
 pub(crate) struct AzCli;
 
 const OUTBOUND_RULE_SET: [&str; 5] = ["az", "ml", "workspace", "outbound-rule", "set"];
+const FIREWALL_COLLECTION: [&str; 6] = [
+    "az",
+    "network",
+    "firewall",
+    "policy",
+    "rule-collection-group",
+    "collection",
+];
 
 impl Input for AzCli {
     fn kind(&self) -> SourceKind {
@@ -23,18 +37,20 @@ impl Input for AzCli {
     }
 
     fn description(&self) -> &'static str {
-        "shell scripts of `az ml workspace outbound-rule set` calls"
+        "shell scripts of `az ml workspace outbound-rule set` and `az network firewall policy` calls"
     }
 
     fn read(&self, probe: &Probe<'_>) -> Option<Result<RuleSet, AuditInputError>> {
         let file = probe.file;
-        if probe.json.is_some() || !file.text.contains("outbound-rule") {
+        if probe.json.is_some()
+            || !(file.text.contains("outbound-rule") || file.text.contains("rule-collection-group"))
+        {
             return None;
         }
         let commands = commands(file);
-        let calls = commands
-            .iter()
-            .any(|words| starts_with(words, &OUTBOUND_RULE_SET));
+        let calls = commands.iter().any(|words| {
+            starts_with(words, &OUTBOUND_RULE_SET) || starts_with(words, &FIREWALL_COLLECTION)
+        });
         if !calls {
             return None;
         }
@@ -53,6 +69,13 @@ impl Input for AzCli {
         for words in &commands {
             if starts_with(words, &OUTBOUND_RULE_SET) {
                 if let Some(rule) = rule(file, &words[OUTBOUND_RULE_SET.len()..]) {
+                    if set.anchor.line == 1 {
+                        set.anchor = rule.at;
+                    }
+                    set.rules.push(rule);
+                }
+            } else if starts_with(words, &FIREWALL_COLLECTION) {
+                if let Some(rule) = firewall_rule(file, &words[FIREWALL_COLLECTION.len()..]) {
                     if set.anchor.line == 1 {
                         set.anchor = rule.at;
                     }
@@ -135,6 +158,80 @@ fn rule(file: &SourceFile, flags: &[Word]) -> Option<ExistingRule> {
         }
     }
     Some(rule)
+}
+
+/// A firewall rule from `add-filter-collection …` or `rule add …` (the words after
+/// `collection`).
+fn firewall_rule(file: &SourceFile, words: &[Word]) -> Option<ExistingRule> {
+    let (name_flags, collection_flags): (&[&str], &[&str]) = match words.first()?.text.as_str() {
+        "add-filter-collection" => (&["--rule-name"], &["--name", "-n"]),
+        "rule" if words.get(1).is_some_and(|word| word.text == "add") => {
+            (&["--name", "-n"], &["--collection-name"])
+        }
+        _ => return None,
+    };
+    let kind = match normalize(&flag(file, words, &["--rule-type"])?.0).as_str() {
+        "applicationrule" => RuleKind::FirewallApplication,
+        "networkrule" => RuleKind::FirewallNetwork,
+        _ => return None,
+    };
+    let mut rule = ExistingRule::new(kind, Position::span(file, words[0].start, words[0].end));
+    rule.name = flag(file, words, name_flags)
+        .filter(|(value, _)| !value.contains('$'))
+        .map(|(value, at)| Spanned { value, at });
+    if let Some(name) = &rule.name {
+        rule.at = name.at;
+    }
+    rule.collection = flag(file, words, collection_flags).map(|(value, _)| value);
+    let literals = |name: &str| -> Vec<Spanned> {
+        values(file, words, name)
+            .into_iter()
+            .filter(|(value, _)| !value.contains('$'))
+            .map(|(value, at)| Spanned { value, at })
+            .collect()
+    };
+    if kind == RuleKind::FirewallApplication {
+        rule.destinations = literals("--target-fqdns");
+        for (protocol, _) in values(file, words, "--protocols") {
+            let (name, port) = protocol
+                .split_once(['=', ':'])
+                .unwrap_or((protocol.as_str(), ""));
+            rule.protocols.push(name.to_string());
+            if !port.is_empty() {
+                rule.ports.push(port.to_string());
+            }
+        }
+    } else {
+        rule.destinations = literals("--destination-fqdns");
+        rule.addresses = literals("--destination-addresses");
+        rule.ports = values(file, words, "--destination-ports")
+            .into_iter()
+            .map(|(value, _)| value)
+            .collect();
+        rule.protocols = values(file, words, "--ip-protocols")
+            .into_iter()
+            .map(|(value, _)| value)
+            .collect();
+    }
+    Some(rule)
+}
+
+/// Every value of a multi-valued flag (`--target-fqdns a b c`): the words up to the next
+/// flag.
+fn values(file: &SourceFile, words: &[Word], name: &str) -> Vec<(String, Position)> {
+    let Some(index) = words.iter().position(|word| word.text == name) else {
+        return Vec::new();
+    };
+    words[index + 1..]
+        .iter()
+        .take_while(|word| !word.text.starts_with("--"))
+        .map(|word| {
+            (
+                word.text.clone(),
+                Position::span(file, word.start, word.end),
+            )
+        })
+        .collect()
 }
 
 /// The value of the first of `names` (`--flag value` or `--flag=value`).
