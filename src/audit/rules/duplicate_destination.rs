@@ -8,7 +8,8 @@ declare_rule! {
     /// Flags a destination allowed twice in one file by rules of the same kind, ports
     /// and protocols: the same host in two FQDN rules (or twice in one firewall rule),
     /// the same line twice in a hosts list, the same resource and subresource in two
-    /// private-endpoint rules. Hosts compare without case.
+    /// private-endpoint rules. Hosts compare without case; rules Azure adds itself
+    /// (`Required`, `Recommended`) are not counted.
     ///
     /// ## Why is this bad?
     /// Nothing breaks, but the copy is noise that hides what the rules really allow,
@@ -41,7 +42,8 @@ impl Rule for DuplicateDestination {
     fn check(&self, sets: &[&RuleSet], _context: &Context<'_>, out: &mut Vec<Candidate>) {
         for set in sets {
             let mut seen: BTreeMap<(RuleKind, String, String), u32> = BTreeMap::new();
-            for rule in &set.rules {
+            // Rules Azure adds itself are not the user's to remove.
+            for rule in set.rules.iter().filter(|rule| rule.is_user_defined()) {
                 let mut ports: Vec<String> = rule
                     .ports
                     .iter()
