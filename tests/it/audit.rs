@@ -153,10 +153,11 @@ fn generated_outputs_audit_clean() {
 #[test]
 fn corpus_workspace_yamls_audit_clean() {
     let dir = support::root().join("../shared/corpus/azureml-examples/cli/resources/workspace");
+    assert!(dir.is_dir(), "the corpus is missing at {}", dir.display());
     let files = support::files(&dir);
     assert!(
         files.len() >= 5,
-        "the corpus is missing at {}",
+        "the corpus at {} is incomplete",
         dir.display()
     );
     for file in files {
