@@ -36,6 +36,104 @@ pub enum Command {
     /// Read install and firewall logs, list the hosts that were blocked or unreachable
     /// with the line that shows it, and write the rules to allow them (`--target`).
     ExplainLog(ExplainLogArgs),
+    /// Check existing outbound rules (workspace YAML, CLI JSON, ARM, Bicep, Terraform,
+    /// firewall policies, NSGs, hosts lists) for mistakes; with --against, compare them
+    /// with what a scan needs.
+    Audit(AuditArgs),
+    /// Print what to add to and remove from existing rules to allow what a scan needs.
+    Diff(DiffArgs),
+    /// Print the documentation of an audit rule (`pkgallow explain A002`).
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Rule files to audit, recognised by content.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Also scan PATH and report what it needs that no rule allows, and rules nothing
+    /// needs.
+    #[arg(long, value_name = "PATH")]
+    pub against: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
+    pub format: AuditFormat,
+
+    /// Exit with 1 when a finding has this severity or a higher one.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+
+    /// With --against: expand `${VAR}` and read index variables from the environment.
+    #[arg(long)]
+    pub env: bool,
+
+    /// Add a knowledge file in the same TOML format as the built-in knowledge base.
+    #[arg(long, value_name = "FILE")]
+    pub knowledge: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// `path:line:col`, the source line underlined, and a help line.
+    Human,
+    /// The versioned JSON contract.
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning, Azure DevOps).
+    Sarif,
+    /// GitHub Actions annotations (`::warning file=…`).
+    Github,
+    /// Azure Pipelines annotations (`##vso[task.logissue …]`).
+    Azure,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    /// Always exit 0 when the audit ran.
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The current rules (any file `audit` reads); repeat for rules spread over files.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub current: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub input: ScanInput,
+
+    /// Instead of scanning PATHs, read what is needed from `pkgallow scan --format json`
+    /// output.
+    #[arg(long, value_name = "FILE", conflicts_with = "paths")]
+    pub needed: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+
+    /// Exit with 1 when anything needed is missing (for CI gates).
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// `+ add`, `- remove`, `= keep` lines.
+    Human,
+    /// The versioned JSON contract.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule code (`A002`) or name (`wildcard-misses-apex`); without one, every rule is
+    /// listed.
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Args)]

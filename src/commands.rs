@@ -1,7 +1,10 @@
 //! The edge: the only code that reads arguments, prints and writes files. Each
 //! subcommand is one module.
 
+pub(crate) mod audit;
 pub(crate) mod completions;
+pub(crate) mod diff;
+pub(crate) mod explain;
 pub(crate) mod explain_log;
 pub(crate) mod formats;
 pub(crate) mod generate;

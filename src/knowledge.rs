@@ -508,6 +508,11 @@ impl Knowledge {
         })
     }
 
+    /// Every shared-hosting suffix (for `audit`'s wildcard checks).
+    pub fn shared_suffixes(&self) -> &[SharedSuffix] {
+        &self.shared
+    }
+
     pub fn endpoints(&self) -> &[EndpointEntry] {
         &self.endpoints
     }

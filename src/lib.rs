@@ -6,6 +6,7 @@
 //! The pipeline is discover → parse → resolve → emit; see ARCHITECTURE.md. Everything
 //! but `discover` (reads files) and `commands` (prints, writes) is pure.
 
+pub mod audit;
 pub mod azureml_core;
 pub mod cli;
 mod commands;
@@ -44,5 +45,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Completions(args) => commands::completions::run(args).map(|()| ExitCode::SUCCESS),
         Command::Man(args) => commands::man::run(args).map(|()| ExitCode::SUCCESS),
         Command::ExplainLog(args) => commands::explain_log::run(args),
+        Command::Audit(args) => commands::audit::run(args),
+        Command::Diff(args) => commands::diff::run(args),
+        Command::Explain(args) => commands::explain::run(args),
     }
 }

@@ -4,6 +4,7 @@
 // Helpers outside `#[test]` functions panic on purpose: a failed set-up fails the test.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
+mod audit;
 mod azure_loader;
 mod cli;
 mod corpus;
@@ -18,5 +19,6 @@ mod properties;
 mod python;
 mod repos;
 mod robustness;
+mod schema;
 mod semantics;
 mod support;
