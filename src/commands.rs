@@ -1,8 +1,10 @@
 //! The edge: the only code that reads arguments, prints and writes files. Each
 //! subcommand is one module.
 
+pub(crate) mod check;
 pub(crate) mod formats;
 pub(crate) mod generate;
+pub(crate) mod record;
 pub(crate) mod scan;
 
 use std::collections::BTreeMap;

@@ -23,6 +23,7 @@ pub mod remote;
 pub mod report;
 pub mod resolve;
 pub mod source;
+pub mod wire;
 
 use std::process::ExitCode;
 
@@ -36,5 +37,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => commands::scan::run(args).map(|()| ExitCode::SUCCESS),
         Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),
         Command::Formats(args) => commands::formats::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Check(args) => commands::check::run(args),
+        Command::Record(args) => commands::record::run(args),
     }
 }

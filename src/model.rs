@@ -82,6 +82,8 @@ pub enum Kind {
     Registry,
     /// An operating system's package archive (apt, apk).
     OsPackages,
+    /// A host a command contacted while `pkgallow record` watched it.
+    Observed,
 }
 
 impl Kind {
@@ -99,6 +101,7 @@ impl Kind {
             Kind::Channel => "channel",
             Kind::Registry => "container-registry",
             Kind::OsPackages => "os-packages",
+            Kind::Observed => "observed",
         }
     }
 
@@ -116,6 +119,7 @@ impl Kind {
             Kind::Channel,
             Kind::Registry,
             Kind::OsPackages,
+            Kind::Observed,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -672,6 +672,7 @@ fn generic_purpose(kind: Kind, replaces_default: bool) -> String {
         Kind::Channel => "conda channel: its repodata and package files".into(),
         Kind::Registry => "container registry the image is pulled from".into(),
         Kind::OsPackages => "operating-system package archive".into(),
+        Kind::Observed => "contacted by a recorded command".into(),
     }
 }
 

@@ -1,0 +1,124 @@
+//! The hosts `record --enforce` lets through. [`load`] is the one entry point, so that
+//! it can later be replaced by the reader every rule format shares: it reads a hosts
+//! list (one host, `host:port` or URL per line; `#` comments) or a workspace YAML
+//! (`managed_network.outbound_rules[]` of `type: fqdn`, their `destination`). Matching
+//! is Azure Firewall's: `*.example.org` allows any depth of subdomain, never
+//! `example.org` itself (`crate::host::allows`). Ports are not compared: FQDN rules
+//! carry 80 and 443, and the tests' servers listen on ephemeral ports.
+
+use saphyr::{LoadableYamlNode, Yaml};
+
+use crate::wire::target;
+
+/// Allowed host patterns and where they were read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allowlist {
+    pub source: String,
+    /// Forward hosts, possibly `*.suffix`, lower case.
+    pub patterns: Vec<String>,
+}
+
+impl Allowlist {
+    /// The first pattern that allows `host`.
+    pub fn allowing(&self, host: &str) -> Option<&str> {
+        let host = crate::wire::resolver::normalise(host);
+        self.patterns
+            .iter()
+            .find(|pattern| crate::host::allows(pattern, &host))
+            .map(String::as_str)
+    }
+}
+
+/// Reads an allowlist; a `.yml`/`.yaml` file is a workspace YAML, anything else a hosts
+/// list.
+pub fn load(display_path: &str, text: &str) -> Result<Allowlist, String> {
+    let yaml = std::path::Path::new(display_path)
+        .extension()
+        .is_some_and(|extension| {
+            extension.eq_ignore_ascii_case("yml") || extension.eq_ignore_ascii_case("yaml")
+        });
+    let patterns = if yaml {
+        workspace_destinations(display_path, text)?
+    } else {
+        hosts_list(display_path, text)?
+    };
+    Ok(Allowlist {
+        source: display_path.to_string(),
+        patterns,
+    })
+}
+
+fn hosts_list(display_path: &str, text: &str) -> Result<Vec<String>, String> {
+    let mut patterns = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let entry = line.split('#').next().unwrap_or("").trim();
+        if entry.is_empty() {
+            continue;
+        }
+        let host = if let Some(suffix) = entry.strip_prefix("*.") {
+            format!("*.{}", suffix.to_ascii_lowercase())
+        } else {
+            target::parse_entry(entry, "")
+                .map_err(|message| format!("{display_path}:{}: {message}", index + 1))?
+                .host
+        };
+        patterns.push(host);
+    }
+    Ok(patterns)
+}
+
+fn workspace_destinations(display_path: &str, text: &str) -> Result<Vec<String>, String> {
+    let documents = Yaml::load_from_str(text)
+        .map_err(|error| format!("{display_path}: not valid YAML: {error}"))?;
+    let rules = documents
+        .first()
+        .and_then(|document| document.as_mapping_get("managed_network"))
+        .and_then(|network| network.as_mapping_get("outbound_rules"))
+        .ok_or_else(|| format!("{display_path}: no managed_network.outbound_rules"))?;
+    let rules = rules
+        .as_vec()
+        .ok_or_else(|| format!("{display_path}: managed_network.outbound_rules is not a list"))?;
+    Ok(rules
+        .iter()
+        .filter(|rule| {
+            rule.as_mapping_get("type")
+                .and_then(Yaml::as_str)
+                .is_some_and(|kind| kind.eq_ignore_ascii_case("fqdn"))
+        })
+        .filter_map(|rule| rule.as_mapping_get("destination").and_then(Yaml::as_str))
+        .map(|destination| destination.trim().to_ascii_lowercase())
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_lists_with_wildcards() {
+        let list = load(
+            "allow.txt",
+            "# allowed\npkgs.test\n*.Files.test\nhttps://mirror.test:8443/simple\n",
+        )
+        .unwrap();
+        assert_eq!(list.patterns, ["pkgs.test", "*.files.test", "mirror.test"]);
+        assert_eq!(list.allowing("PKGS.test."), Some("pkgs.test"));
+        assert_eq!(list.allowing("a.b.files.test"), Some("*.files.test"));
+        assert_eq!(list.allowing("files.test"), None);
+        assert_eq!(list.allowing("pkgs.test.evil"), None);
+        assert!(
+            load("allow.txt", "ok.test\nbad host\n")
+                .unwrap_err()
+                .starts_with("allow.txt:2:")
+        );
+    }
+
+    #[test]
+    fn workspace_yaml_fqdn_rules_only() {
+        let yaml = "name: ws\nmanaged_network:\n  isolation_mode: allow_only_approved_outbound\n  outbound_rules:\n  - name: pkgs\n    type: fqdn\n    destination: pkgs.test\n  - name: any-files\n    type: fqdn\n    destination: '*.files.test'\n  - name: storage\n    type: private_endpoint\n    destination:\n      service_resource_id: /subscriptions/x\n  - name: tag\n    type: service_tag\n    destination:\n      service_tag: AzureCloud\n";
+        let list = load("ws.yml", yaml).unwrap();
+        assert_eq!(list.patterns, ["pkgs.test", "*.files.test"]);
+        assert!(load("ws.yaml", "a: [").is_err());
+        assert!(load("ws.yaml", "name: ws\n").is_err());
+    }
+}
