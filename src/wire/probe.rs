@@ -416,3 +416,51 @@ fn seconds(duration: Duration) -> String {
         format!("{:.1}s", duration.as_secs_f64())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::target::parse_entry;
+
+    fn options(resolver: Resolver) -> ProbeOptions {
+        ProbeOptions {
+            timeout: Duration::from_secs(2),
+            concurrency: 4,
+            resolver,
+            tls: crate::wire::tls::client_config(&[]).unwrap(),
+            proxy: ProxySettings::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_names_and_closed_ports() {
+        // No override and no system resolver: the name fails without a DNS query.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut resolver = Resolver::overrides_only();
+        resolver.add("closed.test:127.0.0.1").unwrap();
+        let targets = vec![
+            parse_entry("nowhere.test", "t").unwrap(),
+            parse_entry(&format!("closed.test:{closed}"), "t").unwrap(),
+            parse_entry(&format!("tcp://closed.test:{closed}"), "t").unwrap(),
+        ];
+        let outcomes = probe_all(targets, options(resolver)).await;
+        let statuses: Vec<Status> = outcomes.iter().map(|o| o.status).collect();
+        assert_eq!(
+            statuses,
+            [Status::DnsFailed, Status::TcpRefused, Status::TcpRefused]
+        );
+        assert!(outcomes[0].detail.contains("nowhere.test"));
+        assert!(outcomes[0].timings.dns.is_some() && outcomes[0].timings.tcp.is_none());
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(seconds(Duration::from_secs(2)), "2s");
+        assert_eq!(seconds(Duration::from_millis(300)), "300ms");
+        assert_eq!(seconds(Duration::from_millis(1500)), "1.5s");
+    }
+}

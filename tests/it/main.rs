@@ -14,3 +14,4 @@ mod repos;
 mod robustness;
 mod semantics;
 mod support;
+mod wire;
