@@ -22,11 +22,15 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List every supported file format, its files and what is read from them.
     Formats(FormatsArgs),
-    /// Probe from here that every endpoint answers: DNS, TCP, TLS with SNI and an HTTP
-    /// request, each with a timeout. Exit 1 if any fails.
+    /// Probe from here that each endpoint answers (DNS, TCP, TLS, HTTP).
+    ///
+    /// Each step has its own timeout; the exit code is 1 if any endpoint fails. Run it
+    /// on a compute instance to prove the rules work.
     Check(CheckArgs),
-    /// Run a command through a local proxy that records every host it asks for (or, with
-    /// `--enforce`, lets only allowed hosts through) and write them as scan JSON.
+    /// Run a command through a proxy that records (or allows) the hosts it asks for.
+    ///
+    /// The hosts are written as scan JSON; with `--enforce` only the hosts a rules file
+    /// allows get through.
     Record(RecordArgs),
 }
 

@@ -91,10 +91,12 @@ pub(crate) fn run(args: &RecordArgs) -> anyhow::Result<ExitCode> {
             // summary on standard error.
             command.stdout(stderr_handle()?);
         }
+        // Watch for signals before the command starts, so that none is missed.
+        let signals = Signals::new()?;
         let mut child = command
             .spawn()
             .with_context(|| format!("cannot run `{}`", Path::new(program).display()))?;
-        let status = wait(&mut child).await;
+        let status = signals.wait(&mut child).await;
         let visits = proxy.stop().await;
         anyhow::Ok((status?, visits))
     })?;
@@ -123,23 +125,37 @@ fn stderr_handle() -> anyhow::Result<Stdio> {
     Ok(Stdio::from(duplicate))
 }
 
-/// Waits for the child, passing Ctrl-C and termination on to it.
-async fn wait(child: &mut tokio::process::Child) -> anyhow::Result<ExitStatus> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot watch for Ctrl-C")?;
-    let mut terminate = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
-    let mut hangup = signal(SignalKind::hangup()).context("cannot watch for SIGHUP")?;
-    loop {
-        let forward = tokio::select! {
-            status = child.wait() => return status.context("cannot wait for the command"),
-            _ = interrupt.recv() => nix::sys::signal::Signal::SIGINT,
-            _ = terminate.recv() => nix::sys::signal::Signal::SIGTERM,
-            _ = hangup.recv() => nix::sys::signal::Signal::SIGHUP,
-        };
-        // A terminal's Ctrl-C reaches the whole process group, the command included;
-        // a signal sent to pkgallow alone must reach the command too.
-        if let Some(id) = child.id().and_then(|id| i32::try_from(id).ok()) {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(id), forward);
+/// The signals passed on to the command: Ctrl-C, termination and hang-up.
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt()).context("cannot watch for Ctrl-C")?,
+            terminate: signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?,
+            hangup: signal(SignalKind::hangup()).context("cannot watch for SIGHUP")?,
+        })
+    }
+
+    /// Waits for the child, passing each signal on to it.
+    async fn wait(mut self, child: &mut tokio::process::Child) -> anyhow::Result<ExitStatus> {
+        loop {
+            let forward = tokio::select! {
+                status = child.wait() => return status.context("cannot wait for the command"),
+                _ = self.interrupt.recv() => nix::sys::signal::Signal::SIGINT,
+                _ = self.terminate.recv() => nix::sys::signal::Signal::SIGTERM,
+                _ = self.hangup.recv() => nix::sys::signal::Signal::SIGHUP,
+            };
+            // A terminal's Ctrl-C reaches the whole process group, the command included;
+            // a signal sent to pkgallow alone must reach the command too.
+            if let Some(id) = child.id().and_then(|id| i32::try_from(id).ok()) {
+                let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(id), forward);
+            }
         }
     }
 }

@@ -70,11 +70,14 @@ fn hosts_list(display_path: &str, text: &str) -> Result<Vec<String>, String> {
 fn workspace_destinations(display_path: &str, text: &str) -> Result<Vec<String>, String> {
     let documents = Yaml::load_from_str(text)
         .map_err(|error| format!("{display_path}: not valid YAML: {error}"))?;
-    let rules = documents
+    let network = documents
         .first()
         .and_then(|document| document.as_mapping_get("managed_network"))
-        .and_then(|network| network.as_mapping_get("outbound_rules"))
-        .ok_or_else(|| format!("{display_path}: no managed_network.outbound_rules"))?;
+        .ok_or_else(|| format!("{display_path}: not a workspace YAML (no managed_network)"))?;
+    // A managed network without outbound rules allows nothing.
+    let Some(rules) = network.as_mapping_get("outbound_rules") else {
+        return Ok(Vec::new());
+    };
     let rules = rules
         .as_vec()
         .ok_or_else(|| format!("{display_path}: managed_network.outbound_rules is not a list"))?;
@@ -120,5 +123,11 @@ mod tests {
         assert_eq!(list.patterns, ["pkgs.test", "*.files.test"]);
         assert!(load("ws.yaml", "a: [").is_err());
         assert!(load("ws.yaml", "name: ws\n").is_err());
+        let empty = load(
+            "ws.yaml",
+            "managed_network:\n  isolation_mode: allow_only_approved_outbound\n",
+        );
+        assert_eq!(empty.unwrap().patterns, Vec::<String>::new());
+        assert!(load("ws.yaml", "managed_network:\n  outbound_rules: 3\n").is_err());
     }
 }
