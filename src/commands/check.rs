@@ -88,5 +88,10 @@ fn targets(args: &CheckArgs) -> anyhow::Result<Vec<Target>> {
             .collect();
     }
     let resolution = super::run_scan(&args.input)?;
+    if !resolution.diagnostics.is_empty() {
+        std::io::stderr()
+            .lock()
+            .write_all(crate::report::human::render(&resolution.diagnostics).as_bytes())?;
+    }
     Ok(target::from_endpoints(&resolution.endpoints))
 }

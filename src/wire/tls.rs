@@ -16,17 +16,13 @@ pub fn client_config(extra: &[(String, Vec<u8>)]) -> Result<Arc<ClientConfig>, S
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
     for (path, pem) in extra {
-        let mut added = 0;
-        for certificate in CertificateDer::pem_slice_iter(pem) {
-            let certificate =
-                certificate.map_err(|error| format!("{path}: not a PEM certificate: {error}"))?;
-            roots
-                .add(certificate)
-                .map_err(|error| format!("{path}: unusable CA certificate: {error}"))?;
-            added += 1;
-        }
+        let certificates: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<_, _>>()
+            .map_err(|error| format!("{path}: not a PEM certificate bundle: {error}"))?;
+        // A system bundle may hold a certificate webpki cannot use; the others still count.
+        let (added, _unusable) = roots.add_parsable_certificates(certificates);
         if added == 0 {
-            return Err(format!("{path}: no PEM certificate found"));
+            return Err(format!("{path}: no usable PEM certificate found"));
         }
     }
     let provider = Arc::new(crypto::ring::default_provider());

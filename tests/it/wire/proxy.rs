@@ -70,22 +70,50 @@ async fn exchange(proxy: SocketAddr, raw: &[u8], close_write: bool) -> String {
 
 /// Opens a tunnel to `host:port` and checks a round trip through it.
 async fn tunnel(proxy: SocketAddr, host: &str, port: u16, message: &str) -> TcpStream {
-    let mut stream = TcpStream::connect(proxy).await.unwrap();
-    stream
-        .write_all(
-            format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n").as_bytes(),
-        )
+    try_tunnel(proxy, host, port, message).await.unwrap()
+}
+
+/// [`tunnel`], with a failure as a value (within 30 s) instead of a panic.
+async fn try_tunnel(
+    proxy: SocketAddr,
+    host: &str,
+    port: u16,
+    message: &str,
+) -> Result<TcpStream, String> {
+    let opened = async {
+        let mut stream = TcpStream::connect(proxy).await.map_err(|e| e.to_string())?;
+        stream
+            .write_all(
+                format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n").as_bytes(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let established = b"HTTP/1.1 200 Connection Established\r\n\r\n";
+        let mut head = vec![0_u8; established.len()];
+        stream
+            .read_exact(&mut head)
+            .await
+            .map_err(|e| e.to_string())?;
+        if head != established {
+            return Err(format!("answer: {}", String::from_utf8_lossy(&head)));
+        }
+        stream
+            .write_all(message.as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut echoed = vec![0_u8; message.len()];
+        stream
+            .read_exact(&mut echoed)
+            .await
+            .map_err(|e| e.to_string())?;
+        if echoed != message.as_bytes() {
+            return Err(format!("echoed {}", String::from_utf8_lossy(&echoed)));
+        }
+        Ok(stream)
+    };
+    tokio::time::timeout(Duration::from_secs(30), opened)
         .await
-        .unwrap();
-    let established = b"HTTP/1.1 200 Connection Established\r\n\r\n";
-    let mut head = vec![0_u8; established.len()];
-    stream.read_exact(&mut head).await.unwrap();
-    assert_eq!(head, established);
-    stream.write_all(message.as_bytes()).await.unwrap();
-    let mut echoed = vec![0_u8; message.len()];
-    stream.read_exact(&mut echoed).await.unwrap();
-    assert_eq!(echoed, message.as_bytes());
-    stream
+        .map_err(|_| "no tunnel within 30 s".to_string())?
 }
 
 /// This process's open TCP sockets (not listeners) with a local or remote port in
@@ -237,13 +265,19 @@ fn a_thousand_concurrent_tunnels_leave_no_socket_or_task_behind() {
     let runtime = runtime();
     runtime.block_on(async {
         let echo = echo_server().await;
-        let proxy = Proxy::start(config(None)).await.unwrap();
+        // Timeouts far above what a loaded machine needs to serve 1,000 clients at once.
+        let mut config = config(None);
+        config.header_timeout = Duration::from_secs(30);
+        config.connect_timeout = Duration::from_secs(30);
+        let proxy = Proxy::start(config).await.unwrap();
         let address = proxy.address();
         let ports = [address.port(), echo];
         let metrics = tokio::runtime::Handle::current().metrics();
         let tasks_before = metrics.num_alive_tasks();
         assert_eq!(sockets_on(&ports), 0);
 
+        // Every client reaches both barriers whatever happens to its tunnel, so a
+        // failure is reported instead of leaving the others waiting forever.
         let opened = Arc::new(Barrier::new(TUNNELS + 1));
         let release = Arc::new(Barrier::new(TUNNELS + 1));
         let mut clients = tokio::task::JoinSet::new();
@@ -251,27 +285,41 @@ fn a_thousand_concurrent_tunnels_leave_no_socket_or_task_behind() {
             let opened = Arc::clone(&opened);
             let release = Arc::clone(&release);
             clients.spawn(async move {
-                let mut stream =
-                    tunnel(address, "echo.test", echo, &format!("hello {index}")).await;
+                let tunnel =
+                    try_tunnel(address, "echo.test", echo, &format!("hello {index}")).await;
                 opened.wait().await;
                 release.wait().await;
+                let mut stream = tunnel?;
                 if index % 2 == 0 {
                     // Half of them close politely (half-close, then the echo's close)…
-                    stream.shutdown().await.unwrap();
+                    stream.shutdown().await.map_err(|e| e.to_string())?;
                     let mut rest = Vec::new();
-                    stream.read_to_end(&mut rest).await.unwrap();
+                    stream
+                        .read_to_end(&mut rest)
+                        .await
+                        .map_err(|e| e.to_string())?;
                 }
                 // …the others just go.
+                Ok::<(), String>(())
             });
         }
         opened.wait().await;
         // Every tunnel is open at once: client, proxy's two ends and the echo's end.
         let open = sockets_on(&ports);
-        assert!(open >= 4 * TUNNELS, "only {open} sockets open");
         release.wait().await;
+        let mut failures = Vec::new();
         while let Some(joined) = clients.join_next().await {
-            joined.unwrap();
+            if let Err(failure) = joined.unwrap() {
+                failures.push(failure);
+            }
         }
+        assert!(
+            failures.is_empty(),
+            "{} tunnels failed: {:?}",
+            failures.len(),
+            &failures[..failures.len().min(5)]
+        );
+        assert!(open >= 4 * TUNNELS, "only {open} sockets open");
         eventually("every socket of the tunnels is closed", || {
             sockets_on(&ports) == 0
         })
