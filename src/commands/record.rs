@@ -23,8 +23,9 @@ use crate::wire::resolver::Resolver;
 use crate::{plan, redact, report, wire};
 
 /// Variables that point installers at the proxy: the common ones in both cases, then
-/// those of installers that read their own (pip's `--proxy`, npm's and yarn's config).
-const PROXY_VARIABLES: [&str; 12] = [
+/// those of installers that read their own (pip's `--proxy`, npm's and yarn's config;
+/// uv and conda read the common ones).
+const PROXY_VARIABLES: [&str; 11] = [
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
@@ -36,7 +37,6 @@ const PROXY_VARIABLES: [&str; 12] = [
     "npm_config_https_proxy",
     "YARN_HTTP_PROXY",
     "YARN_HTTPS_PROXY",
-    "UV_HTTP_PROXY",
 ];
 
 /// Variables that would let requests bypass the proxy.
