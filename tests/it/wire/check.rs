@@ -258,13 +258,22 @@ fn https_proxy_is_used_unless_no_proxy_names_the_host() {
     let ca = TestCa::new();
     let port = net.https(ca.server(&["ok.test", "proxied.test"]));
     let temp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(temp.path().join("site/simple")).unwrap();
+    std::fs::write(temp.path().join("site/simple/index.html"), "<html></html>").unwrap();
+    let plain = net.files(temp.path().join("site"));
     std::fs::write(temp.path().join("ca.pem"), ca.pem()).unwrap();
+    let https = format!("ok.test:{port}\nproxied.test:{port}\n");
+    std::fs::write(temp.path().join("https.txt"), &https).unwrap();
     std::fs::write(
         temp.path().join("hosts.txt"),
-        format!("ok.test:{port}\nproxied.test:{port}\n"),
+        format!("{https}http://plain.test:{plain}/simple/\n"),
     )
     .unwrap();
-    // The proxy is `record`'s (it resolves proxied.test itself); ok.test goes direct.
+    // `check` inside `record`: the proxy variables point at record's proxy, which clears
+    // NO_PROXY, so every probe goes through it (the `proxy` field and the recording say
+    // so): HTTPS with CONNECT, plain HTTP as an absolute-form request. check gets
+    // `--resolve` too, so that no DNS query could leave the machine even if it went
+    // direct.
     let output = Command::new(support::binary())
         .args([
             "record",
@@ -284,33 +293,47 @@ fn https_proxy_is_used_unless_no_proxy_names_the_host() {
             "--ca-file",
             "ca.pem",
             "--resolve",
-            "ok.test:127.0.0.1",
+            "*.test:127.0.0.1",
         ])
         .current_dir(temp.path())
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("NO_PROXY", "*")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let document = json(&output);
-    // `record` clears NO_PROXY, so both go through it.
-    assert_eq!(document["results"][1]["status"], "ok", "{document}");
-    assert!(
-        document["results"][1]["proxy"]
-            .as_str()
-            .unwrap()
-            .starts_with("127.0.0.1:")
-    );
+    for result in document["results"].as_array().unwrap() {
+        assert_eq!(result["status"], "ok", "{result}");
+        assert!(
+            result["proxy"].as_str().unwrap().starts_with("127.0.0.1:"),
+            "{result}"
+        );
+    }
+    assert_eq!(document["results"][2]["http_status"], 200);
     let recorded: Value =
         serde_json::from_str(&std::fs::read_to_string(temp.path().join("recorded.json")).unwrap())
             .unwrap();
-    let hosts: Vec<&str> = recorded["endpoints"]
+    let hosts: Vec<(&str, &str)> = recorded["endpoints"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|endpoint| endpoint["host"].as_str().unwrap())
+        .map(|endpoint| {
+            (
+                endpoint["host"].as_str().unwrap(),
+                endpoint["scheme"].as_str().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(hosts, ["ok.test", "proxied.test"], "{recorded}");
+    assert_eq!(
+        hosts,
+        [
+            ("ok.test", "https"),
+            ("plain.test", "http"),
+            ("proxied.test", "https")
+        ],
+        "{recorded}"
+    );
 
     // NO_PROXY sends ok.test direct; the other goes to a proxy that is not there.
     let closed = closed_port();
@@ -318,7 +341,7 @@ fn https_proxy_is_used_unless_no_proxy_names_the_host() {
         temp.path(),
         &[
             "--hosts",
-            "hosts.txt",
+            "https.txt",
             "--format",
             "json",
             "--ca-file",
