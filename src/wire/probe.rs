@@ -457,6 +457,47 @@ mod tests {
         assert!(outcomes[0].timings.dns.is_some() && outcomes[0].timings.tcp.is_none());
     }
 
+    /// A listener whose accept queue is full and never accepted: Linux drops the SYNs
+    /// that arrive then, which is what a firewall's drop looks like from the client.
+    /// The queue is filled until a connection attempt goes unanswered, so the probe
+    /// that follows meets dropped SYNs, not a free slot.
+    #[tokio::test]
+    async fn dropped_syns_are_a_tcp_timeout() {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(0).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut queued = Vec::new();
+        for _ in 0..8 {
+            let attempt = tokio::time::timeout(
+                Duration::from_millis(300),
+                TcpStream::connect(("127.0.0.1", port)),
+            )
+            .await;
+            match attempt {
+                Ok(Ok(stream)) => queued.push(stream),
+                _ => break,
+            }
+        }
+        let mut resolver = Resolver::overrides_only();
+        resolver.add("full.test:127.0.0.1").unwrap();
+        let mut options = options(resolver);
+        options.timeout = Duration::from_millis(500);
+        let outcome = probe(
+            parse_entry(&format!("full.test:{port}"), "t").unwrap(),
+            &options,
+        )
+        .await;
+        assert_eq!(outcome.status, Status::TcpTimeout, "{}", outcome.detail);
+        assert!(
+            outcome.detail.contains("within 500ms"),
+            "{}",
+            outcome.detail
+        );
+        assert!(outcome.timings.tcp.unwrap() >= Duration::from_millis(500));
+        drop((listener, queued));
+    }
+
     #[test]
     fn durations_read_as_people_write_them() {
         assert_eq!(seconds(Duration::from_secs(2)), "2s");

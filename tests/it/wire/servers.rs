@@ -76,6 +76,36 @@ impl Net {
         port
     }
 
+    /// A listener whose accept queue is full and never drained: Linux drops every SYN
+    /// that arrives, as a firewall drops packets, so connecting times out. The queue is
+    /// filled until a connection attempt goes unanswered.
+    pub(crate) fn dropping(&self) -> u16 {
+        self.runtime.block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let listener = socket.listen(0).unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let mut queued = Vec::new();
+            for _ in 0..8 {
+                let attempt = tokio::time::timeout(
+                    Duration::from_millis(300),
+                    tokio::net::TcpStream::connect(("127.0.0.1", port)),
+                )
+                .await;
+                match attempt {
+                    Ok(Ok(stream)) => queued.push(stream),
+                    _ => break,
+                }
+            }
+            // Kept open as long as the runtime lives.
+            tokio::spawn(async move {
+                let _kept = (listener, queued);
+                std::future::pending::<()>().await;
+            });
+            port
+        })
+    }
+
     /// A plain-HTTP server of the files under `root` (`/dir/` serves `dir/index.html`).
     pub(crate) fn files(&self, root: PathBuf) -> u16 {
         let listener = Self::listener();
