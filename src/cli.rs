@@ -44,6 +44,100 @@ pub enum Command {
     Diff(DiffArgs),
     /// Print the documentation of an audit rule (`pkgallow explain A002`).
     Explain(ExplainArgs),
+    /// Probe from here that each endpoint answers (DNS, TCP, TLS, HTTP).
+    ///
+    /// Each step has its own timeout; the exit code is 1 if any endpoint fails. Run it
+    /// on a compute instance to prove the rules work.
+    Check(CheckArgs),
+    /// Run a command through a proxy that records (or allows) the hosts it asks for.
+    ///
+    /// The hosts are written as scan JSON; with `--enforce` only the hosts a rules file
+    /// allows get through.
+    Record(RecordArgs),
+}
+
+/// `pkgallow check`: what to probe and how.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scan these paths and probe the endpoints found (the default: the current
+    /// directory).
+    #[command(flatten)]
+    pub input: ScanInput,
+
+    /// Probe the hosts in FILE instead: `host`, `host:port` or a URL per line.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "rules"])]
+    pub hosts: Option<PathBuf>,
+
+    /// Probe the destinations of a rules file instead (workspace YAML or hosts list).
+    #[arg(long, value_name = "FILE", conflicts_with = "paths")]
+    pub rules: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+
+    /// Endpoints probed at the same time.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+
+    /// Limit of each step (DNS, TCP, TLS, HTTP): `5s`, `500ms`, `2`.
+    #[arg(long, default_value = "5s", value_parser = crate::wire::parse_duration)]
+    pub timeout: std::time::Duration,
+
+    /// Resolve HOST to IP instead of asking DNS (as curl's option; `*.suffix:IP` for
+    /// every subdomain).
+    #[arg(long, value_name = "HOST:IP")]
+    pub resolve: Vec<String>,
+
+    /// Trust the CA certificates in this PEM file too (`SSL_CERT_FILE` is read as well).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// One aligned row per endpoint and a closing count.
+    Table,
+    /// `{"version":1,"results":[…]}` with timings.
+    Json,
+}
+
+/// `pkgallow record`: the command to run and what the proxy does.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Write the recorded endpoints (scan JSON) to FILE instead of standard output (the
+    /// command's standard output then stays its own; otherwise it goes to standard
+    /// error).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Let only the hosts that RULES allows through (a hosts list or workspace YAML;
+    /// Azure Firewall matching); others get 403.
+    #[arg(long, value_name = "RULES")]
+    pub enforce: Option<PathBuf>,
+
+    /// The proxy resolves HOST to IP instead of asking DNS (`*.suffix:IP` for every
+    /// subdomain).
+    #[arg(long, value_name = "HOST:IP")]
+    pub resolve: Vec<String>,
+
+    /// The ecosystem the recorded endpoints are reported under (default: guessed from
+    /// the command: pip, uv, … python; conda, mamba … conda; npm, yarn … npm).
+    #[arg(long, value_enum)]
+    pub ecosystem: Option<RecordEcosystem>,
+
+    /// The command and its arguments, after `--`.
+    #[arg(required = true, last = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RecordEcosystem {
+    Python,
+    Conda,
+    Container,
+    Os,
+    Npm,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! subcommand is one module.
 
 pub(crate) mod audit;
+pub(crate) mod check;
 pub(crate) mod completions;
 pub(crate) mod diff;
 pub(crate) mod explain;
@@ -10,6 +11,7 @@ pub(crate) mod formats;
 pub(crate) mod generate;
 pub(crate) mod init;
 pub(crate) mod man;
+pub(crate) mod record;
 pub(crate) mod scan;
 
 use std::collections::BTreeMap;

@@ -28,6 +28,7 @@ pub mod report;
 pub mod resolve;
 pub mod runtime;
 pub mod source;
+pub mod wire;
 
 use std::process::ExitCode;
 
@@ -48,5 +49,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(args) => commands::audit::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::Check(args) => commands::check::run(args),
+        Command::Record(args) => commands::record::run(args),
     }
 }

@@ -132,6 +132,8 @@ pub enum Kind {
     /// A host a library downloads from when the code runs (a model hub, a dataset host),
     /// not while installing.
     Runtime,
+    /// A host a command contacted while `pkgallow record` watched it.
+    Observed,
 }
 
 impl Kind {
@@ -150,6 +152,7 @@ impl Kind {
             Kind::Registry => "container-registry",
             Kind::OsPackages => "os-packages",
             Kind::Runtime => "runtime",
+            Kind::Observed => "observed",
         }
     }
 
@@ -168,6 +171,7 @@ impl Kind {
             Kind::Registry,
             Kind::OsPackages,
             Kind::Runtime,
+            Kind::Observed,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -903,6 +903,7 @@ fn generic_purpose(ecosystem: Ecosystem, kind: Kind, replaces_default: bool) -> 
         Kind::Registry => "container registry the image is pulled from".into(),
         Kind::OsPackages => "operating-system package archive".into(),
         Kind::Runtime => "downloaded from when the code runs".into(),
+        Kind::Observed => "contacted by a recorded command".into(),
     }
 }
 

@@ -22,3 +22,4 @@ mod robustness;
 mod schema;
 mod semantics;
 mod support;
+mod wire;
