@@ -20,22 +20,6 @@ pub enum Command {
     Scan(ScanArgs),
     /// Write outbound rules for the hosts the project needs.
     Generate(GenerateArgs),
-    /// List every supported file format, its files and what is read from them.
-    Formats(FormatsArgs),
-    /// Write a commented starter policy file, `pkgallow.toml`.
-    Init(InitArgs),
-    /// Print a shell completion script.
-    ///
-    /// For example `pkgallow completions bash > /etc/bash_completion.d/pkgallow`.
-    Completions(CompletionsArgs),
-    /// Print a manual page (roff), generated from the command line's definition.
-    ///
-    /// For example `pkgallow man > /usr/local/share/man/man1/pkgallow.1`, and
-    /// `pkgallow man scan` for pkgallow-scan(1).
-    Man(ManArgs),
-    /// Read install and firewall logs, list the hosts that were blocked or unreachable
-    /// with the line that shows it, and write the rules to allow them (`--target`).
-    ExplainLog(ExplainLogArgs),
     /// Check existing outbound rules (workspace YAML, CLI JSON, ARM, Bicep, Terraform,
     /// firewall policies, NSGs, hosts lists) for mistakes; with --against, compare them
     /// with what a scan needs.
@@ -54,6 +38,22 @@ pub enum Command {
     /// The hosts are written as scan JSON; with `--enforce` only the hosts a rules file
     /// allows get through.
     Record(RecordArgs),
+    /// Read install and firewall logs, list the hosts that were blocked or unreachable
+    /// with the line that shows it, and write the rules to allow them (`--target`).
+    ExplainLog(ExplainLogArgs),
+    /// Write a commented starter policy file, `pkgallow.toml`.
+    Init(InitArgs),
+    /// List every supported file format, its files and what is read from them.
+    Formats(FormatsArgs),
+    /// Print a shell completion script.
+    ///
+    /// For example `pkgallow completions bash > /etc/bash_completion.d/pkgallow`.
+    Completions(CompletionsArgs),
+    /// Print a manual page (roff), generated from the command line's definition.
+    ///
+    /// For example `pkgallow man > /usr/local/share/man/man1/pkgallow.1`, and
+    /// `pkgallow man scan` for pkgallow-scan(1).
+    Man(ManArgs),
 }
 
 /// `pkgallow check`: what to probe and how.
