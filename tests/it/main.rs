@@ -11,6 +11,7 @@ mod corpus;
 mod distribution;
 mod ecosystems;
 mod formats;
+mod fuzz_regressions;
 mod html_report;
 mod iac_parsers;
 mod logs;
