@@ -3,13 +3,14 @@
 #
 # Builds the release binary (`cargo build --release`; the bench itself cannot build it and
 # refuses one older than src/), then runs `cargo bench --bench scan`, which generates, in
-# a temporary directory, a deterministic tree of 50,000 files holding 2,000 requirements
-# files and a 10 MB requirements file; runs `target/release/pkgallow scan DIR --format
-# json > /dev/null` on each (1 warm-up + 5 timed runs with a warm page cache; wall time,
-# CPU time and peak RSS of every run measured separately with getrusage); times the bare
-# walk of the tree in-process as the floor, and `requirements_txt::parse` of the 10 MB
-# file in-process; and prints a table against the targets: tree scan under 1 s and
-# 100 MiB, 10 MB parse under 100 ms. CARGO_TARGET_DIR is honoured. To profile, set
+# a temporary directory, a deterministic 200,000-file monorepo holding 10,000 dependency
+# files of every format pkgallow reads, a 10 MB requirements file and a 100 MB
+# package-lock.json; runs `target/release/pkgallow scan DIR --format json > /dev/null` on
+# each and on the azureml-examples corpus (1 warm-up + 5 timed runs with a warm page
+# cache; wall time, CPU time and peak RSS of every run measured separately with
+# getrusage); times the bare walk of the tree in-process as the floor; runs trivy, syft
+# and cdxgen on the same inputs where installed; and prints a table against the targets.
+# About five minutes on 2 cores. CARGO_TARGET_DIR is honoured. To profile, set
 # SCAN_BENCH_KEEP=DIR (keep the generated inputs) or SCAN_BENCH_PARSE_ONLY=1 (see the
 # top of benches/scan.rs).
 set -euo pipefail

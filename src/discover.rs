@@ -51,6 +51,9 @@ pub struct Progress {
     pub parsed: AtomicUsize,
 }
 
+/// Files read and parsed together before their results are recorded.
+const LOAD_CHUNK: usize = 2048;
+
 /// How many files may still be read, shared by every root; the first file over the
 /// limit is reported once and the walk stops there.
 struct Budget {
@@ -221,36 +224,49 @@ impl Walker<'_> {
         let context = self.context;
         let progress = self.progress;
         let limits = self.limits;
-        let parsed = parallel_map(&found, |(format, display, path)| {
-            if let Some(progress) = progress {
-                progress.parsed.fetch_add(1, Ordering::Relaxed);
-            }
-            match read(path, display, limits) {
-                Loaded::Text(text) => {
-                    let file = SourceFile::new(display.as_str(), text);
-                    let manifest = format.parse(&file, context);
-                    Ok((file, manifest))
+        // In chunks: only one chunk's texts and manifests are in flight at a time, so a
+        // tree of many files does not hold them all before they are sorted out.
+        for chunk in found.chunks(LOAD_CHUNK) {
+            let parsed = parallel_map(chunk, |(format, display, path)| {
+                if let Some(progress) = progress {
+                    progress.parsed.fetch_add(1, Ordering::Relaxed);
                 }
-                Loaded::Skipped(diagnostic) => Err(diagnostic),
-            }
-        });
-        for ((_, display, path), result) in found.into_iter().zip(parsed) {
-            match result {
-                Ok((file, manifest)) => {
-                    if !manifest.includes.is_empty() {
-                        self.queue.push_back(display.clone());
+                match read(path, display, limits) {
+                    Loaded::Text(text) => {
+                        let file = SourceFile::new(display.as_str(), text);
+                        let manifest = format.parse(&file, context);
+                        // Python source that says nothing (most of it) is not kept at
+                        // all, and when it says something its text is kept only for the
+                        // findings: memory grows with what dependency files say, not
+                        // with the number of files in the tree.
+                        if manifest.format != formats::python_source::NAME
+                            || !manifest.runtime.is_empty()
+                        {
+                            Ok(Some((Some(file), manifest)))
+                        } else if !manifest.diagnostics.is_empty() {
+                            Ok(Some((None, manifest)))
+                        } else {
+                            Ok(None)
+                        }
                     }
-                    // Python source is kept only when it says something: a large tree
-                    // of code must not stay in memory for the few findings in it.
-                    let keep_text = manifest.format != formats::python_source::NAME
-                        || !manifest.runtime.is_empty();
-                    self.project.manifests.insert(display.clone(), manifest);
-                    if keep_text {
-                        self.project.files.insert(display.clone(), file);
-                    }
-                    self.fs_paths.insert(display, path);
+                    Loaded::Skipped(diagnostic) => Err(diagnostic),
                 }
-                Err(diagnostic) => self.project.diagnostics.push(diagnostic),
+            });
+            for ((_, display, path), result) in chunk.iter().zip(parsed) {
+                match result {
+                    Ok(Some((file, manifest))) => {
+                        if !manifest.includes.is_empty() {
+                            self.queue.push_back(display.clone());
+                        }
+                        self.project.manifests.insert(display.clone(), manifest);
+                        if let Some(file) = file {
+                            self.project.files.insert(display.clone(), file);
+                        }
+                        self.fs_paths.insert(display.clone(), path.clone());
+                    }
+                    Ok(None) => {}
+                    Err(diagnostic) => self.project.diagnostics.push(diagnostic),
+                }
             }
         }
     }

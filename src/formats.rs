@@ -148,11 +148,18 @@ pub fn format_for(path: &Path) -> Option<&'static dyn Format> {
     FORMATS.iter().copied().find(|format| format.matches(path))
 }
 
-/// The file name of a path, lower-cased.
-pub(crate) fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|name| name.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default()
+/// The file name of a path, lower-cased. Borrowed when it already is: every format asks
+/// for it of every file walked, and allocating each time was a tenth of a large scan.
+pub(crate) fn file_name(path: &Path) -> std::borrow::Cow<'_, str> {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy())
+        .unwrap_or_default();
+    if name.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        name
+    }
 }
 
 /// Expands `${NAME}` (upper case, digits, `_`: pip's rule) from the context's

@@ -154,6 +154,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
     let mut needs: Vec<(Ecosystem, Need)> = Vec::new();
     let mut governed: BTreeSet<&str> = BTreeSet::new();
     let configs = Configs::new(project);
+    let yarn = YarnFiles::new(project);
 
     // pip units rooted at requirements files.
     for root in unit_roots(project) {
@@ -192,7 +193,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
             continue;
         }
         let mut effective = Effective::default();
-        let installer = installer_of(project, manifest);
+        let installer = installer_of(&yarn, manifest);
         match installer {
             Installer::Pip => {
                 if let Some(config) = configs.governing(&manifest.path, formats::pip_conf::NAME) {
@@ -641,24 +642,54 @@ fn config_formats(installer: Installer) -> &'static [&'static str] {
     }
 }
 
+/// Yarn lockfiles and `.yarnrc.yml` files by directory (the first in path order), built
+/// once per resolution for [`installer_of`]: scanning every manifest for each
+/// `package.json` was quadratic in a monorepo.
+struct YarnFiles<'a> {
+    locks: BTreeMap<&'a str, &'a Manifest>,
+    berry_configs: BTreeMap<&'a str, &'a Manifest>,
+}
+
+impl<'a> YarnFiles<'a> {
+    fn new(project: &'a Project) -> Self {
+        let mut locks = BTreeMap::new();
+        let mut berry_configs = BTreeMap::new();
+        for manifest in project.manifests.values() {
+            let by_directory = if manifest.format == formats::yarn_lock::NAME {
+                &mut locks
+            } else if manifest.format == formats::yarnrc_yml::NAME {
+                &mut berry_configs
+            } else {
+                continue;
+            };
+            by_directory
+                .entry(parent(&manifest.path))
+                .or_insert(manifest);
+        }
+        Self {
+            locks,
+            berry_configs,
+        }
+    }
+}
+
 /// The package manager that installs a manifest. A `package.json` that does not say
 /// (`packageManager`) is installed by whichever yarn lockfile (or `.yarnrc.yml`) sits
 /// beside it.
-fn installer_of(project: &Project, manifest: &Manifest) -> Installer {
+fn installer_of(yarn: &YarnFiles<'_>, manifest: &Manifest) -> Installer {
     if manifest.format != formats::package_json::NAME || manifest.installer != Installer::Npm {
         return manifest.installer;
     }
     let directory = parent(&manifest.path);
-    let beside = |format: &str| {
-        project
-            .manifests
-            .values()
-            .find(|other| other.format == format && parent(&other.path) == directory)
-    };
     // A `.yarnrc.yml` beside it means yarn 2+ even before a lockfile exists.
-    beside(formats::yarn_lock::NAME)
+    yarn.locks
+        .get(directory)
         .map(|lock| lock.installer)
-        .or_else(|| beside(formats::yarnrc_yml::NAME).map(|_| Installer::YarnBerry))
+        .or_else(|| {
+            yarn.berry_configs
+                .get(directory)
+                .map(|_| Installer::YarnBerry)
+        })
         .unwrap_or(manifest.installer)
 }
 

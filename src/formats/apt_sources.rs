@@ -131,7 +131,7 @@ fn deb822(file: &SourceFile, context: &ParseContext, manifest: &mut Manifest) {
         if stanza.start.is_none() {
             stanza.start = Some(file.line_location(line_number, 1));
         }
-        match name.as_str() {
+        match &*name {
             "uris" => stanza.add_uris(raw_line, line_number),
             "enabled" => stanza.disabled = value.trim().eq_ignore_ascii_case("no"),
             "types" => stanza.has_types = true,

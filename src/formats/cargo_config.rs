@@ -46,7 +46,7 @@ impl super::Format for CargoConfig {
             .parent()
             .and_then(Path::file_name)
             .is_some_and(|name| name == ".cargo");
-        parent && matches!(super::file_name(path).as_str(), "config.toml" | "config")
+        parent && matches!(&*super::file_name(path), "config.toml" | "config")
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> crate::model::Manifest {

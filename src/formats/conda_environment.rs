@@ -98,9 +98,7 @@ pub(crate) fn parse_loaded(
 ) -> Manifest {
     let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Install);
     let name = file_name(Path::new(&file.path));
-    let stem = name
-        .rsplit_once('.')
-        .map_or(name.as_str(), |(stem, _)| stem);
+    let stem = name.rsplit_once('.').map_or(&*name, |(stem, _)| stem);
     let named_like_conda = stem.starts_with("conda")
         || stem.starts_with("environment")
         || stem == "env"

@@ -34,7 +34,7 @@ impl super::Format for CondaExplicit {
 
     fn matches(&self, path: &Path) -> bool {
         let name = file_name(path);
-        let extension = Path::new(&name)
+        let extension = Path::new(&*name)
             .extension()
             .and_then(|e| e.to_str())
             .unwrap_or_default()

@@ -36,10 +36,7 @@ impl super::Format for Condarc {
     }
 
     fn matches(&self, path: &Path) -> bool {
-        matches!(
-            file_name(path).as_str(),
-            ".condarc" | "condarc" | ".mambarc"
-        )
+        matches!(&*file_name(path), ".condarc" | "condarc" | ".mambarc")
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

@@ -42,7 +42,7 @@ impl super::Format for GoMod {
     }
 
     fn matches(&self, path: &Path) -> bool {
-        matches!(file_name(path).as_str(), "go.mod" | "go.sum")
+        matches!(&*file_name(path), "go.mod" | "go.sum")
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

@@ -53,7 +53,7 @@ impl super::Format for Gradle {
 
     fn matches(&self, path: &Path) -> bool {
         matches!(
-            file_name(path).as_str(),
+            &*file_name(path),
             "build.gradle" | "build.gradle.kts" | "settings.gradle" | "settings.gradle.kts"
         )
     }

@@ -44,10 +44,10 @@ impl super::Format for JuliaProject {
     fn matches(&self, path: &Path) -> bool {
         let name = file_name(path);
         matches!(
-            name.as_str(),
+            &*name,
             "project.toml" | "juliaproject.toml" | "manifest.toml" | "juliamanifest.toml"
         ) || (name.starts_with("manifest-v")
-            && Path::new(&name)
+            && Path::new(&*name)
                 .extension()
                 .is_some_and(|extension| extension == "toml"))
     }

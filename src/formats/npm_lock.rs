@@ -33,7 +33,7 @@ impl super::Format for NpmLock {
 
     fn matches(&self, path: &Path) -> bool {
         matches!(
-            file_name(path).as_str(),
+            &*file_name(path),
             "package-lock.json" | "npm-shrinkwrap.json"
         )
     }

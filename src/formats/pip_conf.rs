@@ -36,7 +36,7 @@ impl super::Format for PipConf {
     }
 
     fn matches(&self, path: &Path) -> bool {
-        matches!(file_name(path).as_str(), "pip.conf" | "pip.ini")
+        matches!(&*file_name(path), "pip.conf" | "pip.ini")
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

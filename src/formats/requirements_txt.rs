@@ -49,7 +49,7 @@ impl super::Format for RequirementsTxt {
 
     fn matches(&self, path: &Path) -> bool {
         let name = file_name(path);
-        let extension = Path::new(&name).extension().and_then(|e| e.to_str());
+        let extension = Path::new(&*name).extension().and_then(|e| e.to_str());
         let text_like = matches!(extension, Some("txt" | "in"));
         if !text_like {
             return false;

@@ -32,7 +32,7 @@ impl super::Format for WrapperProperties {
 
     fn matches(&self, path: &Path) -> bool {
         matches!(
-            file_name(path).as_str(),
+            &*file_name(path),
             "gradle-wrapper.properties" | "maven-wrapper.properties"
         )
     }

@@ -38,7 +38,7 @@ impl super::Format for YarnrcYml {
     }
 
     fn matches(&self, path: &Path) -> bool {
-        matches!(file_name(path).as_str(), ".yarnrc.yml" | ".yarnrc.yaml")
+        matches!(&*file_name(path), ".yarnrc.yml" | ".yarnrc.yaml")
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
