@@ -199,6 +199,22 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// A file of `source_kind` with no rules read yet, anchored at its first line.
+    pub fn empty(path: String, source_kind: SourceKind) -> Self {
+        Self {
+            path,
+            source_kind,
+            isolation_mode: None,
+            isolation_at: None,
+            anchor: Position {
+                line: 1,
+                column: 1,
+                width: 1,
+            },
+            rules: Vec::new(),
+        }
+    }
+
     /// The host names (FQDNs and `*.suffix` wildcards) this file's rules allow, lower
     /// case, sorted: FQDN, firewall and hosts-list destinations. Private-endpoint,
     /// service-tag and NSG rules name no hosts.

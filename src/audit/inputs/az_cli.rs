@@ -54,18 +54,7 @@ impl Input for AzCli {
         if !calls {
             return None;
         }
-        let mut set = RuleSet {
-            path: file.path.clone(),
-            source_kind: SourceKind::AzCli,
-            isolation_mode: None,
-            isolation_at: None,
-            anchor: Position {
-                line: 1,
-                column: 1,
-                width: 1,
-            },
-            rules: Vec::new(),
-        };
+        let mut set = RuleSet::empty(file.path.clone(), SourceKind::AzCli);
         for words in &commands {
             if starts_with(words, &OUTBOUND_RULE_SET) {
                 if let Some(rule) = rule(file, &words[OUTBOUND_RULE_SET.len()..]) {

@@ -6,7 +6,7 @@
 //! nsg-bicep` writes when it has no rules) is an empty Bicep file.
 
 use super::{AuditInputError, Input, Probe, azure, syntax};
-use crate::audit::tree::{Braces, Position, Syntax};
+use crate::audit::tree::{Braces, Syntax};
 use crate::audit::{RuleSet, SourceKind};
 
 pub(crate) struct Bicep;
@@ -51,18 +51,7 @@ impl Input for Bicep {
         if !bicep && !only_comments {
             return None;
         }
-        let mut set = RuleSet {
-            path: file.path.clone(),
-            source_kind: SourceKind::Bicep,
-            isolation_mode: None,
-            isolation_at: None,
-            anchor: Position {
-                line: 1,
-                column: 1,
-                width: 1,
-            },
-            rules: Vec::new(),
-        };
+        let mut set = RuleSet::empty(file.path.clone(), SourceKind::Bicep);
         let mut offset = 0;
         for line in file.text.split_inclusive('\n') {
             let start = offset;

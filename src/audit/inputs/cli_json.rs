@@ -4,7 +4,7 @@
 //! it) and `az ml workspace show` (snake case, the rules under `managed_network`).
 
 use super::{AuditInputError, Input, Probe, azure};
-use crate::audit::tree::{Node, Position, Value, normalize};
+use crate::audit::tree::{Node, Value, normalize};
 use crate::audit::{RuleSet, SourceKind};
 
 pub(crate) struct CliJson;
@@ -20,18 +20,7 @@ impl Input for CliJson {
 
     fn read(&self, probe: &Probe<'_>) -> Option<Result<RuleSet, AuditInputError>> {
         let root = probe.json.as_ref()?;
-        let mut set = RuleSet {
-            path: probe.file.path.clone(),
-            source_kind: SourceKind::OutboundRuleList,
-            isolation_mode: None,
-            isolation_at: None,
-            anchor: Position {
-                line: 1,
-                column: 1,
-                width: 1,
-            },
-            rules: Vec::new(),
-        };
+        let mut set = RuleSet::empty(probe.file.path.clone(), SourceKind::OutboundRuleList);
         if let Some(network) = root.get("managed_network") {
             set.source_kind = SourceKind::WorkspaceShow;
             azure::managed_network(network, &mut set);

@@ -23,18 +23,7 @@ impl Input for Hosts {
         if probe.json.is_some() {
             return None;
         }
-        let mut set = RuleSet {
-            path: file.path.clone(),
-            source_kind: SourceKind::Hosts,
-            isolation_mode: None,
-            isolation_at: None,
-            anchor: Position {
-                line: 1,
-                column: 1,
-                width: 1,
-            },
-            rules: Vec::new(),
-        };
+        let mut set = RuleSet::empty(file.path.clone(), SourceKind::Hosts);
         for (index, line) in file.text.lines().enumerate() {
             let content = line.split(" #").next().unwrap_or(line).trim();
             if content.is_empty() || content.starts_with('#') {

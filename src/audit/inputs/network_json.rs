@@ -4,7 +4,7 @@
 //! show` (a group with `ruleCollections`).
 
 use super::{AuditInputError, Input, Probe, azure};
-use crate::audit::tree::{Node, Position, Value};
+use crate::audit::tree::{Node, Value};
 use crate::audit::{RuleSet, SourceKind};
 
 pub(crate) struct NetworkJson;
@@ -20,18 +20,7 @@ impl Input for NetworkJson {
 
     fn read(&self, probe: &Probe<'_>) -> Option<Result<RuleSet, AuditInputError>> {
         let root = probe.json.as_ref()?;
-        let mut set = RuleSet {
-            path: probe.file.path.clone(),
-            source_kind: SourceKind::NetworkJson,
-            isolation_mode: None,
-            isolation_at: None,
-            anchor: Position {
-                line: 1,
-                column: 1,
-                width: 1,
-            },
-            rules: Vec::new(),
-        };
+        let mut set = RuleSet::empty(probe.file.path.clone(), SourceKind::NetworkJson);
         let body = root.get("properties").unwrap_or(root);
         if body.get("security_rules").is_some() {
             azure::nsg(root, &mut set);

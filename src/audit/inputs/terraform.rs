@@ -52,18 +52,7 @@ impl Input for Terraform {
         if !terraform {
             return None;
         }
-        let mut set = RuleSet {
-            path: file.path.clone(),
-            source_kind: SourceKind::Terraform,
-            isolation_mode: None,
-            isolation_at: None,
-            anchor: Position {
-                line: 1,
-                column: 1,
-                width: 1,
-            },
-            rules: Vec::new(),
-        };
+        let mut set = RuleSet::empty(file.path.clone(), SourceKind::Terraform);
         let mut offset = 0;
         for line in file.text.split_inclusive('\n') {
             let start = offset;
