@@ -51,16 +51,30 @@ impl super::Format for AzuremlAsset {
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
-        let documents = match MarkedYamlOwned::load_from_str(&file.text) {
+        let loaded = if may_install(file) {
+            MarkedYamlOwned::load_from_str(&file.text)
+        } else {
+            // Compute, data, workspace and pipeline definitions that name nothing that
+            // installs are only checked for syntax errors, without building their tree:
+            // building it was most of the cost of a tree of Azure ML examples.
+            let Some(error) = saphyr_parser::Parser::new_from_str(&file.text).find_map(Result::err)
+            else {
+                let name = if declares_azureml_schema(file) {
+                    NAME
+                } else {
+                    conda_environment::NAME
+                };
+                return Manifest::new(&file.path, name, Installer::Pip, Role::Install);
+            };
+            Err(error)
+        };
+        let documents = match loaded {
             Ok(documents) => documents,
             Err(error) => {
                 // Invalid YAML that declares an Azure ML schema is an Azure ML asset with a
                 // syntax error (often a `{{placeholder}}` template); for anything else the
                 // conda reader decides whether the name says it matters.
-                let declares_schema = file.text.lines().any(|line| {
-                    line.trim_start().starts_with("$schema:") && line.contains("azureml")
-                });
-                if !declares_schema {
+                if !declares_azureml_schema(file) {
                     return conda_environment::parse_loaded(file, context, Err(error));
                 }
                 let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Install);
@@ -103,6 +117,30 @@ impl super::Format for AzuremlAsset {
         }
         conda_environment::parse_loaded(file, context, Ok(documents))
     }
+}
+
+/// Whether a YAML file can say anything either reader reports beyond a syntax error:
+/// without one of the keys they read (`image`, `conda_file`, `environment`,
+/// `environment_variables`, `dependencies`, a conda-lock's `package`) there is nothing to
+/// find. A word in a comment or a value only costs a parse.
+fn may_install(file: &SourceFile) -> bool {
+    [
+        "image",
+        "conda_file",
+        "environment",
+        "dependencies",
+        "package",
+    ]
+    .iter()
+    .any(|key| file.text.contains(key))
+}
+
+/// A `$schema:` line naming an Azure ML schema, read as text: what decides for YAML that
+/// does not parse (or need not be parsed).
+fn declares_azureml_schema(file: &SourceFile) -> bool {
+    file.text
+        .lines()
+        .any(|line| line.trim_start().starts_with("$schema:") && line.contains("azureml"))
 }
 
 /// Whether a top-level mapping is an Azure ML asset rather than a conda environment or

@@ -91,20 +91,27 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
 
 /// The conda reading of an already-parsed YAML file (the Azure ML asset reader parses every
 /// YAML file once and hands what is not an asset over).
+/// Whether a YAML file is named like a conda environment (`environment.yml`,
+/// `conda.yaml`, `conda_env.yml`, `env.yml`, …): for those a syntax error is reported,
+/// for other YAML it is not (most YAML in a repository is not a dependency file).
+pub(crate) fn named_like_conda(path: &str) -> bool {
+    let name = file_name(Path::new(path));
+    let stem = name.rsplit_once('.').map_or(&*name, |(stem, _)| stem);
+    stem.starts_with("conda")
+        || stem.starts_with("environment")
+        || stem == "env"
+        || ["conda_env", "conda-env", "conda_dependencies"]
+            .iter()
+            .any(|word| stem.contains(word))
+}
+
 pub(crate) fn parse_loaded(
     file: &SourceFile,
     context: &ParseContext,
     loaded: Result<Vec<MarkedYamlOwned>, saphyr::ScanError>,
 ) -> Manifest {
     let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Install);
-    let name = file_name(Path::new(&file.path));
-    let stem = name.rsplit_once('.').map_or(&*name, |(stem, _)| stem);
-    let named_like_conda = stem.starts_with("conda")
-        || stem.starts_with("environment")
-        || stem == "env"
-        || ["conda_env", "conda-env", "conda_dependencies"]
-            .iter()
-            .any(|word| stem.contains(word));
+    let named_like_conda = named_like_conda(&file.path);
     let documents = match loaded {
         Ok(documents) => documents,
         Err(error) => {

@@ -13,6 +13,7 @@
 //! file (`-i URL`, `name>=1`, …) with a map back to the notebook's lines, and the
 //! requirements parser reads it, so both formats share one set of rules.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic};
@@ -22,6 +23,7 @@ use crate::formats::python_source::runtime_use;
 use crate::formats::{ParseContext, shell};
 use crate::model::{Ecosystem, Manifest, Role, RuntimeUse};
 use crate::source::{Location, SourceFile};
+use serde_json::value::RawValue;
 
 pub struct JupyterNotebook;
 
@@ -124,79 +126,59 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
     );
     let mut embedded = Embedded::default();
     let mut runtime = Vec::new();
-    let scan_code = python_calls::may_contain_calls(&file.text)
-        || file.text.contains("%env")
-        || file.text.contains("%set_env");
-    let mut cursor = 0;
     let cells = notebook.cells.iter().chain(
         notebook
             .worksheets
             .iter()
             .flat_map(|sheet| sheet.cells.iter()),
     );
+    let mut cursor = 0;
     for cell in cells {
         if cell.cell_type.as_deref().is_some_and(|kind| kind != "code") {
             continue;
         }
-        let lines = cell.lines();
-        // Only `!` and `%` lines run anything, and only code with a trigger word can
-        // download at run time; locating lines in the file costs a search each, so other
-        // cells are passed over.
-        if !scan_code
-            && !lines
-                .iter()
-                .any(|line| matches!(line.trim_start().as_bytes().first(), Some(b'!' | b'%')))
+        let lines = cell.lines(file, &mut cursor);
+        // Only `!` and `%` lines run a command; the other cells are only read for
+        // run-time downloads.
+        if lines
+            .iter()
+            .any(|line| line.text.trim_start().starts_with(['!', '%']))
         {
-            continue;
-        }
-        // Locate each source line in the file text to get its real line number.
-        let mut located: Vec<(String, usize, usize)> = Vec::new();
-        for line in &lines {
-            let encoded = serde_json::to_string(line).unwrap_or_default();
-            let (number, column) = match file.text[cursor..].find(&encoded) {
-                Some(found) => {
-                    let offset = cursor + found;
-                    cursor = offset + encoded.len();
-                    let location = file.location(offset + 1);
-                    (location.line as usize, location.column as usize)
+            let located: Vec<(String, usize, usize)> = lines
+                .iter()
+                .map(|line| {
+                    let (number, column) = line_and_column(file, line.offset);
+                    (line.text.to_string(), number, column)
+                })
+                .collect();
+            for Logical { text, segments } in join_continuations(&located) {
+                let Some((start, command)) = shell_command(&text) else {
+                    continue;
+                };
+                let place = shell::Place {
+                    text: &text,
+                    segments: &segments,
+                };
+                for (offset, part) in shell::split_commands(command) {
+                    shell::command(
+                        &mut manifest,
+                        &mut embedded,
+                        file,
+                        place,
+                        (start + offset, part),
+                        shell::Context {
+                            // A compute instance runs Ubuntu.
+                            os: Some(shell::Os::Ubuntu),
+                            downloads: Ecosystem::Python,
+                            // `!wget`/`!curl` run when the notebook runs: run-time downloads,
+                            // read by `cell_runtime` below.
+                            fetch_urls: false,
+                        },
+                    );
                 }
-                None => (file.location(cursor).line as usize, 1),
-            };
-            located.push((
-                line.trim_end_matches(['\n', '\r']).to_string(),
-                number,
-                column,
-            ));
-        }
-        for Logical { text, segments } in join_continuations(&located) {
-            let Some((start, command)) = shell_command(&text) else {
-                continue;
-            };
-            let place = shell::Place {
-                text: &text,
-                segments: &segments,
-            };
-            for (offset, part) in shell::split_commands(command) {
-                shell::command(
-                    &mut manifest,
-                    &mut embedded,
-                    file,
-                    place,
-                    (start + offset, part),
-                    shell::Context {
-                        // A compute instance runs Ubuntu.
-                        os: Some(shell::Os::Ubuntu),
-                        downloads: Ecosystem::Python,
-                        // `!wget`/`!curl` run when the notebook runs: run-time downloads,
-                        // read by `cell_runtime` below.
-                        fetch_urls: false,
-                    },
-                );
             }
         }
-        if scan_code {
-            cell_runtime(file, &located, &mut runtime);
-        }
+        cell_runtime(file, &lines, &mut runtime);
     }
     if !embedded.is_empty() {
         let pip = embedded.parse(file, context);
@@ -218,20 +200,22 @@ const PYTHON_CELL_MAGICS: &[&str] = &["%%capture", "%%time", "%%timeit", "%%prun
 /// that line numbers hold) read by [`python_calls`], plus `%env NAME=VALUE` settings
 /// and the URLs of `!wget`/`!curl` lines and `!python -m spacy download` models.
 /// `%%writefile x.py` cells count too: the script they write runs later.
-fn cell_runtime(file: &SourceFile, located: &[(String, usize, usize)], out: &mut Vec<RuntimeUse>) {
-    let at = |line: usize, column: usize| {
+fn cell_runtime(file: &SourceFile, lines: &[Line<'_>], out: &mut Vec<RuntimeUse>) {
+    // The place of a line's text in the file, `extra` bytes of the line further.
+    let at = |line: &Line<'_>, extra: usize| {
+        let (number, column) = line_and_column(file, line.offset);
         Location::new(
             file.path.clone(),
-            u32::try_from(line).unwrap_or(u32::MAX),
-            u32::try_from(column).unwrap_or(u32::MAX),
+            u32::try_from(number).unwrap_or(u32::MAX),
+            u32::try_from(column + extra).unwrap_or(u32::MAX),
         )
     };
     let mut skip = 0;
-    if let Some((first, _, _)) = located.first() {
-        let magic = first.split_whitespace().next().unwrap_or("");
+    if let Some(first) = lines.first() {
+        let magic = first.text.split_whitespace().next().unwrap_or("");
         if magic.starts_with("%%") {
             let writes_python = magic == "%%writefile"
-                && first.split_whitespace().last().is_some_and(|name| {
+                && first.text.split_whitespace().last().is_some_and(|name| {
                     std::path::Path::new(name)
                         .extension()
                         .is_some_and(|extension| extension.eq_ignore_ascii_case("py"))
@@ -242,27 +226,24 @@ fn cell_runtime(file: &SourceFile, located: &[(String, usize, usize)], out: &mut
             skip = 1;
         }
     }
-    let mut code = String::new();
-    for (index, (text, line, column)) in located.iter().enumerate() {
-        let trimmed = text.trim_start();
+    let mut code = String::with_capacity(lines.iter().map(|line| line.text.len() + 1).sum());
+    for (index, line) in lines.iter().enumerate() {
+        let trimmed = line.text.trim_start();
         if index < skip || trimmed.starts_with(['%', '!']) {
             if index >= skip {
-                shell_line(trimmed, &at(*line, *column), out);
+                shell_line(trimmed, &at(line, 0), out);
             }
             code.push('\n');
         } else {
-            code.push_str(text);
+            code.push_str(&line.text);
             code.push('\n');
         }
     }
-    if !python_calls::may_contain_calls(&code) {
-        return;
-    }
     for (found, row, column) in python_calls::scan(&code).found {
-        let Some((_, line, start)) = located.get(row) else {
+        let Some(line) = lines.get(row) else {
             continue;
         };
-        out.push(runtime_use(found, at(*line, start + column)));
+        out.push(runtime_use(found, at(line, column)));
     }
 }
 
@@ -321,61 +302,61 @@ fn shell_line(line: &str, at: &Location, out: &mut Vec<RuntimeUse>) {
 }
 
 /// The parts of nbformat 4 (`cells`) and 3 (`worksheets[].cells`) that can install.
+/// Typed and borrowed from the file text, so that outputs and metadata are skipped rather
+/// than built into values.
 #[derive(serde::Deserialize)]
-struct Notebook {
-    #[serde(default)]
-    cells: Vec<Cell>,
-    #[serde(default)]
-    worksheets: Vec<Worksheet>,
+struct Notebook<'a> {
+    #[serde(default, borrow)]
+    cells: Vec<Cell<'a>>,
+    #[serde(default, borrow)]
+    worksheets: Vec<Worksheet<'a>>,
 }
 
 #[derive(serde::Deserialize)]
-struct Worksheet {
-    #[serde(default)]
-    cells: Vec<Cell>,
+struct Worksheet<'a> {
+    #[serde(default, borrow)]
+    cells: Vec<Cell<'a>>,
 }
 
 #[derive(serde::Deserialize)]
-struct Cell {
-    #[serde(default)]
-    cell_type: Option<String>,
+struct Cell<'a> {
+    #[serde(default, borrow)]
+    cell_type: Option<Cow<'a, str>>,
     /// nbformat 4 writes `source`, nbformat 3 code cells `input`: a list of lines or one
     /// string.
-    #[serde(default, alias = "input")]
-    source: Option<Source>,
+    #[serde(default, alias = "input", borrow)]
+    source: Option<Source<'a>>,
 }
 
-/// A cell's source: a list of lines or one string. Deserialised by hand: an untagged enum
-/// would buffer every cell before trying each shape.
-enum Source {
-    Lines(Vec<String>),
+/// A cell's source: its lines kept raw, because where each line sits in the file is where
+/// its JSON string sits, which only the raw text tells; or one string.
+enum Source<'a> {
+    Lines(Vec<&'a RawValue>),
     Text(String),
 }
 
-impl<'de> serde::Deserialize<'de> for Source {
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Source<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // By hand: an untagged enum would buffer every cell before trying each shape.
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Source;
+            type Value = Source<'de>;
 
             fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
                 formatter.write_str("a string or a list of strings")
             }
 
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Source, E> {
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Source<'de>, E> {
                 Ok(Source::Text(text.to_string()))
             }
 
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 mut seq: A,
-            ) -> Result<Source, A::Error> {
+            ) -> Result<Source<'de>, A::Error> {
                 let mut lines = Vec::new();
-                while let Some(line) = seq.next_element::<serde_json::Value>()? {
-                    // A line that is not a string is malformed and simply not read.
-                    if let serde_json::Value::String(line) = line {
-                        lines.push(line);
-                    }
+                while let Some(line) = seq.next_element::<&'de RawValue>()? {
+                    lines.push(line);
                 }
                 Ok(Source::Lines(lines))
             }
@@ -384,15 +365,76 @@ impl<'de> serde::Deserialize<'de> for Source {
     }
 }
 
-impl Cell {
-    /// The source as lines, each keeping its `\n` as nbformat stores it.
-    fn lines(&self) -> Vec<String> {
+/// A source line of a code cell without its line ending, and the byte offset of its JSON
+/// string in the file (see [`line_and_column`]). Borrowed from the file when it has no escapes but
+/// its `\n`, which is most lines.
+struct Line<'a> {
+    text: Cow<'a, str>,
+    offset: usize,
+}
+
+impl<'a> Cell<'a> {
+    /// The source lines. `cursor` is a byte offset of the file at or before this cell,
+    /// moved past it.
+    fn lines(&self, file: &SourceFile, cursor: &mut usize) -> Vec<Line<'a>> {
         match &self.source {
-            Some(Source::Lines(parts)) => parts.clone(),
-            Some(Source::Text(text)) => text.split_inclusive('\n').map(str::to_string).collect(),
+            Some(Source::Lines(lines)) => lines
+                .iter()
+                // A line that is not a string is malformed and simply not read.
+                .filter_map(|raw| {
+                    // The raw value is a slice of the file text: its address is its
+                    // offset.
+                    let offset = raw
+                        .get()
+                        .as_ptr()
+                        .addr()
+                        .saturating_sub(file.text.as_ptr().addr());
+                    *cursor = offset;
+                    Some(Line {
+                        text: decode_line(raw.get())?,
+                        offset,
+                    })
+                })
+                .collect(),
+            Some(Source::Text(text)) => {
+                // One string is on one line of the file: find it after the cells before.
+                let encoded = serde_json::to_string(text).unwrap_or_default();
+                let offset = file
+                    .text
+                    .get(*cursor..)
+                    .and_then(|rest| rest.find(&encoded))
+                    .map_or(*cursor, |found| *cursor + found);
+                *cursor = offset;
+                text.split_inclusive('\n')
+                    .map(|line| Line {
+                        text: Cow::Owned(line.trim_end_matches(['\n', '\r']).to_string()),
+                        offset,
+                    })
+                    .collect()
+            }
             None => Vec::new(),
         }
     }
+}
+
+/// The 1-based line and column where the text of the JSON string at `offset` starts
+/// (after its opening quote).
+fn line_and_column(file: &SourceFile, offset: usize) -> (usize, usize) {
+    let location = file.location(offset + 1);
+    (location.line as usize, location.column as usize)
+}
+
+/// A raw JSON string of one source line, decoded and without its line ending; `None` when
+/// it is not a string. Most lines have no escape but their closing `\n`: those are
+/// borrowed, not decoded.
+fn decode_line(raw: &str) -> Option<Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    let body = inner.strip_suffix("\\n").unwrap_or(inner);
+    if !body.contains('\\') {
+        return Some(Cow::Borrowed(body.trim_end_matches('\r')));
+    }
+    let text: String = serde_json::from_str(raw).ok()?;
+    Some(Cow::Owned(text.trim_end_matches(['\n', '\r']).to_string()))
 }
 
 /// A logical line: source lines ending in `\\` (shell continuation) joined, with where
