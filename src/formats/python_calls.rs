@@ -414,46 +414,131 @@ fn scan_with(source: &str, cues: Option<&[(usize, Cue)]>) -> Scan {
     {
         return scan;
     }
+    let lines = logical_lines(source);
     PARSER.with_borrow_mut(|parser| {
         let Some(parser) = parser else {
             return;
         };
-        let mut next_cue = 0;
-        for (start, end, row) in top_level_statements(source) {
-            if let Some(cues) = cues {
-                while cues
-                    .get(next_cue)
-                    .is_some_and(|(offset, _)| *offset < start)
-                {
-                    next_cue += 1;
-                }
-                let first_cue = next_cue;
-                while cues.get(next_cue).is_some_and(|(offset, _)| *offset < end) {
-                    next_cue += 1;
-                }
-                if !worth_parsing(cues[first_cue..next_cue].iter().map(|(_, cue)| *cue)) {
-                    continue;
-                }
-            }
-            let chunk = &source[start..end];
-            let Some(tree) = parser.parse(chunk, None) else {
-                continue;
+        for statement in statements(source, &lines) {
+            let pieces = match cues {
+                None => vec![Piece::whole(&statement)],
+                Some(cues) => pieces(source, &lines, &statement, cues),
             };
-            let first = scan.found.len();
-            let root = tree.root_node();
-            if root.has_error()
-                && scan.syntax_error.is_none()
-                && let Some((error_row, column)) = first_error(root)
-            {
-                scan.syntax_error = Some((row + error_row, column));
-            }
-            walk(root, chunk.as_bytes(), &mut scan);
-            for found in &mut scan.found[first..] {
-                found.1 += row;
+            for piece in pieces {
+                parse_piece(parser, source, &piece, &mut scan);
             }
         }
     });
     scan
+}
+
+/// A piece of source to parse: a whole top-level statement, or one logical line of it
+/// without its indentation (`indent` bytes) and trailing comment, completed with ` pass`
+/// when it is a compound statement's header (`for x in load_dataset("y"):`).
+struct Piece {
+    start: usize,
+    end: usize,
+    row: usize,
+    indent: usize,
+    header: bool,
+}
+
+impl Piece {
+    fn whole(statement: &Statement) -> Self {
+        Piece {
+            start: statement.start,
+            end: statement.end,
+            row: statement.row,
+            indent: 0,
+            header: false,
+        }
+    }
+}
+
+/// What to parse of a statement: the logical lines whose cues are worth it (a class or a
+/// loop of fifty lines usually has one line that downloads), or the whole statement when
+/// such a line cannot stand alone (a decorator, an `else:`/`except …:` clause).
+fn pieces(
+    source: &str,
+    lines: &[LogicalLine],
+    statement: &Statement,
+    cues: &[(usize, Cue)],
+) -> Vec<Piece> {
+    let first_cue = cues.partition_point(|(offset, _)| *offset < statement.start);
+    let last_cue = cues.partition_point(|(offset, _)| *offset < statement.end);
+    let cues = &cues[first_cue..last_cue];
+    if !worth_parsing(cues.iter().map(|(_, cue)| *cue)) {
+        return Vec::new();
+    }
+    let mut pieces = Vec::new();
+    for index in statement.lines.clone() {
+        let line = lines[index];
+        let end = lines
+            .get(index + 1)
+            .map_or(statement.end, |next| next.start)
+            .min(statement.end);
+        let from = cues.partition_point(|(offset, _)| *offset < line.start);
+        let to = cues.partition_point(|(offset, _)| *offset < end);
+        if !worth_parsing(cues[from..to].iter().map(|(_, cue)| *cue)) {
+            continue;
+        }
+        let text = &source[line.start..line.code_end];
+        let indent = text.len() - text.trim_start_matches([' ', '\t', '\x0c']).len();
+        let code = text[indent..].trim_end();
+        if code.is_empty() {
+            continue;
+        }
+        let clause = ["else", "elif", "except", "finally", "case"]
+            .iter()
+            .any(|word| clause_keyword(code, word));
+        if code.starts_with('@') || clause {
+            return vec![Piece::whole(statement)];
+        }
+        pieces.push(Piece {
+            start: line.start + indent,
+            end: line.start + indent + code.len(),
+            row: line.row,
+            indent,
+            header: code.ends_with(':'),
+        });
+    }
+    pieces
+}
+
+/// Parses one piece and collects its findings at their places in the source.
+fn parse_piece(parser: &mut Parser, source: &str, piece: &Piece, scan: &mut Scan) {
+    let text = &source[piece.start..piece.end];
+    let completed;
+    let chunk = if piece.header {
+        completed = format!("{text} pass");
+        completed.as_str()
+    } else {
+        text
+    };
+    let Some(tree) = parser.parse(chunk, None) else {
+        return;
+    };
+    // A place in the chunk → in the source: the first row lost its indentation.
+    let place = |row: usize, column: usize| {
+        let column = if row == 0 {
+            column + piece.indent
+        } else {
+            column
+        };
+        (piece.row + row, column)
+    };
+    let first = scan.found.len();
+    let root = tree.root_node();
+    if root.has_error()
+        && scan.syntax_error.is_none()
+        && let Some((row, column)) = first_error(root)
+    {
+        scan.syntax_error = Some(place(row, column));
+    }
+    walk(root, chunk.as_bytes(), scan);
+    for found in &mut scan.found[first..] {
+        (found.1, found.2) = place(found.1, found.2);
+    }
 }
 
 thread_local! {
@@ -493,14 +578,20 @@ fn walk(root: Node<'_>, bytes: &[u8], scan: &mut Scan) {
     }
 }
 
-/// Splits source into top-level statements: (start byte, end byte, 0-based first row).
-/// A statement starts at a line that begins in column 0 outside any string, bracket or
-/// backslash continuation, and is not a comment, a blank line, a clause of the statement
-/// before (`else`, `elif`, `except`, `finally`) or the definition after a decorator.
-/// The lexing is just enough for that (strings with triple quotes, comments, brackets);
-/// tree-sitter parses each statement properly, and a statement split wrongly only costs
-/// a syntax error in one statement.
-pub(crate) fn top_level_statements(source: &str) -> Vec<(usize, usize, usize)> {
+/// A logical line of Python: physical lines joined by open brackets, strings or a `\\`
+/// continuation. `code_end` is where a trailing comment on its last physical line starts
+/// (else where the line ends); `row` is the 0-based row it starts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct LogicalLine {
+    start: usize,
+    code_end: usize,
+    row: usize,
+}
+
+/// Splits source into logical lines. The lexing is just enough for that (strings with
+/// triple quotes, comments, brackets); tree-sitter parses what is chosen properly, and a
+/// line split wrongly only costs a syntax error in it.
+fn logical_lines(source: &str) -> Vec<LogicalLine> {
     #[derive(PartialEq)]
     enum State {
         Code,
@@ -508,14 +599,14 @@ pub(crate) fn top_level_statements(source: &str) -> Vec<(usize, usize, usize)> {
         Text { quote: u8, triple: bool },
     }
     let bytes = source.as_bytes();
-    let mut statements = Vec::new();
+    let mut lines = Vec::new();
     let mut state = State::Code;
     let mut depth = 0usize;
     let mut start = 0;
     let mut start_row = 0;
     let mut row = 0;
     let mut continued = false;
-    let mut decorated = false;
+    let mut comment = None;
     let mut index = 0;
     while index < bytes.len() {
         let byte = bytes[index];
@@ -552,7 +643,10 @@ pub(crate) fn top_level_statements(source: &str) -> Vec<(usize, usize, usize)> {
                 }
             }
             State::Code => match byte {
-                b'#' => state = State::Comment,
+                b'#' => {
+                    state = State::Comment;
+                    comment = Some(index);
+                }
                 b'\'' | b'"' => {
                     let triple =
                         bytes.get(index + 1) == Some(&byte) && bytes.get(index + 2) == Some(&byte);
@@ -573,24 +667,16 @@ pub(crate) fn top_level_statements(source: &str) -> Vec<(usize, usize, usize)> {
                 }
                 b'\n' => {
                     row += 1;
-                    let line_start = index + 1;
                     if depth == 0 && !continued {
-                        let line = &source[line_start..];
-                        let first = line.as_bytes().first().copied();
-                        let starts_statement = first.is_some_and(|first| {
-                            !matches!(first, b' ' | b'\t' | b'\r' | b'\n' | b'#' | b'\x0c')
-                        }) && !["else", "elif", "except", "finally"]
-                            .iter()
-                            .any(|word| clause_keyword(line, word));
-                        if starts_statement && !decorated && line_start > start {
-                            statements.push((start, line_start, start_row));
-                            start = line_start;
-                            start_row = row;
-                        }
-                        if starts_statement {
-                            decorated = first == Some(b'@');
-                        }
+                        lines.push(LogicalLine {
+                            start,
+                            code_end: comment.unwrap_or(index),
+                            row: start_row,
+                        });
+                        start = index + 1;
+                        start_row = row;
                     }
+                    comment = None;
                     continued = false;
                 }
                 _ => {}
@@ -599,9 +685,70 @@ pub(crate) fn top_level_statements(source: &str) -> Vec<(usize, usize, usize)> {
         index += 1;
     }
     if start < source.len() {
-        statements.push((start, source.len(), start_row));
+        lines.push(LogicalLine {
+            start,
+            code_end: comment.unwrap_or(source.len()),
+            row: start_row,
+        });
+    }
+    lines
+}
+
+/// A top-level statement: its bytes, 0-based first row, and its logical lines (indices
+/// into [`logical_lines`]).
+struct Statement {
+    start: usize,
+    end: usize,
+    row: usize,
+    lines: std::ops::Range<usize>,
+}
+
+/// Groups logical lines into top-level statements. A statement starts at a line that
+/// begins in column 0 and is not a comment, a blank line, a clause of the statement before
+/// (`else`, `elif`, `except`, `finally`) or the definition after a decorator.
+fn statements(source: &str, lines: &[LogicalLine]) -> Vec<Statement> {
+    let mut statements = Vec::new();
+    let mut first = 0;
+    let mut decorated = false;
+    for (index, line) in lines.iter().enumerate() {
+        let text = &source[line.start..];
+        let head = text.as_bytes().first().copied();
+        let starts_statement = head
+            .is_some_and(|head| !matches!(head, b' ' | b'\t' | b'\r' | b'\n' | b'#' | b'\x0c'))
+            && !["else", "elif", "except", "finally"]
+                .iter()
+                .any(|word| clause_keyword(text, word));
+        if starts_statement && !decorated && index > first {
+            statements.push(Statement {
+                start: lines[first].start,
+                end: line.start,
+                row: lines[first].row,
+                lines: first..index,
+            });
+            first = index;
+        }
+        if starts_statement {
+            decorated = head == Some(b'@');
+        }
+    }
+    if first < lines.len() {
+        statements.push(Statement {
+            start: lines[first].start,
+            end: source.len(),
+            row: lines[first].row,
+            lines: first..lines.len(),
+        });
     }
     statements
+}
+
+/// Splits source into top-level statements: (start byte, end byte, 0-based first row).
+#[cfg(test)]
+fn top_level_statements(source: &str) -> Vec<(usize, usize, usize)> {
+    statements(source, &logical_lines(source))
+        .into_iter()
+        .map(|statement| (statement.start, statement.end, statement.row))
+        .collect()
 }
 
 /// Whether a line starts with the keyword `word` (not a longer name).
@@ -1202,6 +1349,20 @@ mod tests {
         ] {
             assert!(parsed(statement), "not parsed: {statement}");
         }
+    }
+
+    #[test]
+    fn lines_are_parsed_alone_in_their_places() {
+        // A header line is completed, a decorator needs its whole statement.
+        let source = "class A:\n    def f(self):\n        for row in load_dataset('squad'):\n            pass\n";
+        let found = scan(source).found;
+        assert_eq!(found, scan_with(source, None).found);
+        assert_eq!((found.len(), found[0].1, found[0].2), (1, 2, 19));
+        let decorated = format!("{source}    @cache(weights='imagenet')\n    def g(self): pass\n");
+        let found = scan(&decorated).found;
+        assert_eq!(found, scan_with(&decorated, None).found);
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[1].1, found[1].2), (4, 5));
     }
 
     #[test]
