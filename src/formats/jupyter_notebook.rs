@@ -397,18 +397,35 @@ impl<'a> Cell<'a> {
                 })
                 .collect(),
             Some(Source::Text(text)) => {
-                // One string is on one line of the file: find it after the cells before.
+                // One string is on one line of the file: find it after the cells before,
+                // then each line's encoding inside it, so that columns hold too.
                 let encoded = serde_json::to_string(text).unwrap_or_default();
-                let offset = file
+                let mut at = file
                     .text
                     .get(*cursor..)
                     .and_then(|rest| rest.find(&encoded))
-                    .map_or(*cursor, |found| *cursor + found);
-                *cursor = offset;
+                    .map_or(*cursor, |found| *cursor + found)
+                    + 1;
+                *cursor = at;
                 text.split_inclusive('\n')
-                    .map(|line| Line {
-                        text: Cow::Owned(line.trim_end_matches(['\n', '\r']).to_string()),
-                        offset,
+                    .map(|line| {
+                        let line = line.trim_end_matches(['\n', '\r']);
+                        let encoded = serde_json::to_string(line).unwrap_or_default();
+                        let inner = encoded
+                            .get(1..encoded.len().saturating_sub(1))
+                            .unwrap_or_default();
+                        let found = file
+                            .text
+                            .get(at..)
+                            .and_then(|rest| rest.find(inner))
+                            .map_or(at, |found| at + found);
+                        at = found + inner.len();
+                        Line {
+                            text: Cow::Owned(line.to_string()),
+                            // Where a quote before the text would be (see
+                            // `line_and_column`).
+                            offset: found.saturating_sub(1),
+                        }
                     })
                     .collect()
             }
