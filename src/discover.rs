@@ -16,7 +16,7 @@ use ignore::WalkBuilder;
 use ignore::overrides::OverrideBuilder;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::{self, Format, ParseContext, requirements_txt};
+use crate::formats::{self, Candidate, Format, ParseContext, requirements_txt};
 use crate::limits::Limits;
 use crate::resolve::{Edge, Project, environment_options};
 use crate::source::{Location, SourceFile};
@@ -187,8 +187,8 @@ impl Walker<'_> {
                 if !entry.file_type().is_some_and(|kind| kind.is_file()) {
                     continue;
                 }
-                let relative = entry.path().strip_prefix(self.root).unwrap_or(entry.path());
-                if let Some(format) = formats::format_for(relative) {
+                let candidate = Candidate::walked(entry.path(), entry.file_name(), entry.depth());
+                if let Some(format) = formats::format_of(&candidate) {
                     if self.project.no_runtime && format.name() == formats::python_source::NAME {
                         continue;
                     }
