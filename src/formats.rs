@@ -81,6 +81,12 @@ pub trait Format: Sync {
     fn matches(&self, candidate: &Candidate<'_>) -> bool;
     /// Parses the file. Never fails; problems become diagnostics.
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest;
+    /// Whether [`Format::parse`] would certainly find nothing in this text (no sources,
+    /// no diagnostics), judged cheaply: discovery then drops the file unparsed. Most
+    /// Python source in a large tree is dropped so.
+    fn says_nothing(&self, _text: &str) -> bool {
+        false
+    }
 }
 
 /// Every format, in the order they are tried; the first match wins.
