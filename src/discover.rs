@@ -144,7 +144,7 @@ struct Walker<'a> {
     context: &'a ParseContext,
     progress: Option<&'a Progress>,
     project: &'a mut Project,
-    /// Display path → path on disk, for resolving includes.
+    /// Display path → path on disk of the files whose includes are to be followed.
     fs_paths: BTreeMap<String, PathBuf>,
     /// Requirements files whose includes are still to be followed.
     queue: VecDeque<String>,
@@ -210,7 +210,7 @@ impl Walker<'_> {
         // Each reader holds the receiving end: should every reader die (a parser bug),
         // the walk's next send fails instead of waiting for ever.
         let receiver = Arc::new(Mutex::new(receiver));
-        let mut results = std::thread::scope(|scope| {
+        let results = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..readers)
                 .map(|_| {
                     let receiver = Arc::clone(&receiver);
@@ -251,10 +251,35 @@ impl Walker<'_> {
             }
             results
         });
-        results.sort_unstable_by_key(|(job, _)| job.index);
-        for (job, outcome) in results {
-            self.record(job, outcome);
+        // Manifests are large: they are put in order, and into the project's maps, with
+        // each moved once (sorting or inserting them one by one moved them many times,
+        // a noticeable serial step after the walk).
+        let mut manifests = Vec::with_capacity(results.len());
+        let mut files = Vec::with_capacity(results.len());
+        for (job, outcome) in in_order(results, |(job, _)| job.index) {
+            match outcome {
+                Ok(Some((file, manifest))) => {
+                    if !manifest.includes.is_empty() {
+                        self.queue.push_back(job.display.clone());
+                        self.fs_paths.insert(job.display.clone(), job.path);
+                    }
+                    if let Some(file) = file {
+                        files.push((job.display.clone(), file));
+                    }
+                    manifests.push((job.display, manifest));
+                }
+                Ok(None) => {}
+                Err(diagnostic) => self.project.diagnostics.push(diagnostic),
+            }
         }
+        // Of equal display paths (only invalid UTF-8 names can collide) the later in walk
+        // order wins, as inserting in walk order did.
+        self.project
+            .manifests
+            .append(&mut in_order(manifests, |(display, _)| display.clone()).collect());
+        self.project
+            .files
+            .append(&mut in_order(files, |(display, _)| display.clone()).collect());
         Ok(())
     }
 
@@ -326,12 +351,12 @@ impl Walker<'_> {
             Ok(Some((file, manifest))) => {
                 if !manifest.includes.is_empty() {
                     self.queue.push_back(job.display.clone());
+                    self.fs_paths.insert(job.display.clone(), job.path);
                 }
                 self.project.manifests.insert(job.display.clone(), manifest);
                 if let Some(file) = file {
-                    self.project.files.insert(job.display.clone(), file);
+                    self.project.files.insert(job.display, file);
                 }
-                self.fs_paths.insert(job.display, job.path);
             }
             Ok(None) => {}
             Err(diagnostic) => self.project.diagnostics.push(diagnostic),
@@ -431,12 +456,12 @@ impl Walker<'_> {
                             let manifest = requirements_txt::parse(&file, self.context);
                             if !manifest.includes.is_empty() {
                                 self.queue.push_back(target_display.clone());
+                                self.fs_paths.insert(target_display.clone(), target_fs);
                             }
                             self.project
                                 .manifests
                                 .insert(target_display.clone(), manifest);
                             self.project.files.insert(target_display.clone(), file);
-                            self.fs_paths.insert(target_display.clone(), target_fs);
                         }
                         Err(diagnostic) => {
                             self.project.diagnostics.push(diagnostic);
@@ -453,6 +478,21 @@ impl Walker<'_> {
             self.project.edges.insert(display, edges);
         }
     }
+}
+
+/// `items` sorted by `key` (stably), moving each item once: the sort moves indices.
+fn in_order<T, K: Ord>(items: Vec<T>, key: impl Fn(&T) -> K) -> impl Iterator<Item = T> {
+    let mut order: Vec<(K, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| (key(item), index))
+        .collect();
+    // The index breaks ties: stable.
+    order.sort_unstable();
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(move |(_, index)| slots.get_mut(index).and_then(Option::take))
 }
 
 /// Reads and parses one file (on a reader thread). `buffer` is the reader's, kept from
