@@ -1029,3 +1029,49 @@ pub fn environment_options(
     }
     (result, unused)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The nearest governing configuration: by whole directory names, the root's
+    /// governing everything, `.cargo/config.toml` governing the directory above.
+    #[test]
+    fn governing_configuration_is_the_nearest_by_directory() {
+        let mut project = Project::default();
+        for (path, format) in [
+            ("pip.conf", formats::pip_conf::NAME),
+            ("a/pip.conf", formats::pip_conf::NAME),
+            ("a/b/pip.conf", formats::pip_conf::NAME),
+            ("a/b/pip.ini", formats::pip_conf::NAME),
+            ("c/.cargo/config.toml", formats::cargo_config::NAME),
+        ] {
+            project.manifests.insert(
+                path.to_string(),
+                Manifest::new(path, format, Installer::Pip, Role::Config),
+            );
+        }
+        let configs = Configs::new(&project);
+        let pip = |path| {
+            configs
+                .governing(path, formats::pip_conf::NAME)
+                .map(|manifest| manifest.path.as_str())
+        };
+        // Of two in one directory, the later in path order.
+        assert_eq!(pip("a/b/c/requirements.txt"), Some("a/b/pip.ini"));
+        assert_eq!(pip("a/b/requirements.txt"), Some("a/b/pip.ini"));
+        assert_eq!(pip("a/requirements.txt"), Some("a/pip.conf"));
+        // `ab` is not below `a`.
+        assert_eq!(pip("ab/requirements.txt"), Some("pip.conf"));
+        assert_eq!(pip("requirements.txt"), Some("pip.conf"));
+        let cargo = |path| {
+            configs
+                .governing(path, formats::cargo_config::NAME)
+                .map(|manifest| manifest.path.as_str())
+        };
+        assert_eq!(cargo("c/crate/Cargo.toml"), Some("c/.cargo/config.toml"));
+        assert_eq!(cargo("c/Cargo.toml"), Some("c/.cargo/config.toml"));
+        assert_eq!(cargo("Cargo.toml"), None);
+        assert!(configs.governing("x", formats::npmrc::NAME).is_none());
+    }
+}
