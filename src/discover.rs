@@ -693,6 +693,40 @@ mod tests {
         assert_eq!(normalise("a/../../x.txt"), "../x.txt");
     }
 
+    /// Files past the first read are measured before the rest is read: read whole when
+    /// under the limit, skipped with their size when over it, never cut short.
+    #[test]
+    fn files_larger_than_the_first_read_are_read_whole_or_skipped() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("requirements.txt");
+        let line = "numpy==1.0\n";
+        let text = line.repeat(FIRST_READ / line.len() * 3 + 1);
+        std::fs::write(&path, &text).unwrap();
+        let mut buffer = Vec::new();
+        let limits = Limits::default();
+        read(&path, "requirements.txt", &limits, &mut buffer).unwrap();
+        assert_eq!(buffer, text.as_bytes());
+        for max_file_size in [FIRST_READ as u64 * 2, FIRST_READ as u64 - 1, 10] {
+            let limits = Limits {
+                max_file_size,
+                ..Limits::default()
+            };
+            let skipped = read(&path, "requirements.txt", &limits, &mut buffer).unwrap_err();
+            assert_eq!(skipped.code, Code::FileTooLarge);
+            assert!(
+                skipped
+                    .message
+                    .starts_with(&format!("skipped: {} bytes is over", text.len())),
+                "{}",
+                skipped.message
+            );
+        }
+        // A small file after a large one: the buffer holds only it.
+        std::fs::write(&path, "a\n").unwrap();
+        read(&path, "requirements.txt", &limits, &mut buffer).unwrap();
+        assert_eq!(buffer, b"a\n");
+    }
+
     #[test]
     fn long_lines_are_found_with_their_number() {
         assert_eq!(first_long_line(b"ab\ncdef\ng", 3), Some((2, 4)));
