@@ -2,21 +2,24 @@
 //! reads every file a format claims, parses it, and follows `-r`/`-c` includes wherever
 //! they lead. This is the only stage that reads files; it never writes, never opens a
 //! socket and never runs project code. One unreadable file never stops a scan: it
-//! becomes a diagnostic. Files are read and parsed on every core; results are kept in
-//! walk order, so the output never depends on scheduling.
+//! becomes a diagnostic. The walk runs on the calling thread and hands the files it
+//! finds, in small batches, to one reader per core, which read and parse them while the
+//! walk goes on; results are put back in walk order, so the output never depends on
+//! scheduling.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
 use ignore::WalkBuilder;
 use ignore::overrides::OverrideBuilder;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::{self, Format, ParseContext, requirements_txt};
+use crate::formats::{self, Candidate, Format, ParseContext, requirements_txt};
 use crate::limits::Limits;
 use crate::resolve::{Edge, Project, environment_options};
 use crate::source::{Location, SourceFile};
@@ -51,20 +54,35 @@ pub struct Progress {
     pub parsed: AtomicUsize,
 }
 
-/// Files read and parsed together before their results are recorded.
-const LOAD_CHUNK: usize = 2048;
+/// Files the walk hands to a reader at a time: few enough that readers start early and
+/// share the work evenly, enough that passing them on costs nothing next to reading.
+const BATCH: usize = 32;
+
+/// Batches waiting for a reader, per reader: bounds what the walk runs ahead (paths
+/// only; texts are read one at a time by each reader).
+const QUEUED_BATCHES_PER_READER: usize = 8;
+
+/// Bytes read before the size of a file is asked for: most dependency and source files
+/// are smaller, and reading them needs no `stat`.
+const FIRST_READ: usize = 64 * 1024;
+
+/// A file the walk found, numbered in walk order.
+struct Job {
+    index: usize,
+    format: &'static dyn Format,
+    display: String,
+    path: PathBuf,
+}
+
+/// A file parsed: its manifest, with its text when later stages need it; `None` when
+/// it said nothing worth keeping (most Python source); or why it was not read.
+type Outcome = Result<Option<(Option<SourceFile>, crate::model::Manifest)>, Diagnostic>;
 
 /// How many files may still be read, shared by every root; the first file over the
 /// limit is reported once and the walk stops there.
 struct Budget {
     read: usize,
     exhausted: bool,
-}
-
-/// A file read from disk, or why it was not.
-enum Loaded {
-    Text(String),
-    Skipped(Diagnostic),
 }
 
 /// Walks `roots` and parses everything found. Errors only for unusable arguments
@@ -126,7 +144,7 @@ struct Walker<'a> {
     context: &'a ParseContext,
     progress: Option<&'a Progress>,
     project: &'a mut Project,
-    /// Display path → path on disk, for resolving includes.
+    /// Display path → path on disk of the files whose includes are to be followed.
     fs_paths: BTreeMap<String, PathBuf>,
     /// Requirements files whose includes are still to be followed.
     queue: VecDeque<String>,
@@ -145,130 +163,222 @@ impl Walker<'_> {
             let format =
                 formats::format_for(Path::new(&name)).unwrap_or(&requirements_txt::RequirementsTxt);
             let display = format!("{}{name}", self.prefix);
-            self.load_all(vec![(format, display, self.root.to_path_buf())]);
-        } else {
-            let mut found: Vec<(&'static dyn Format, String, PathBuf)> = Vec::new();
-            let mut excluded = OverrideBuilder::new(self.root);
-            for glob in self.exclude {
-                // `!` makes an override glob an ignore rule rather than a whitelist.
-                excluded
-                    .add(&format!("!{glob}"))
-                    .with_context(|| format!("invalid exclude glob `{glob}`"))?;
-            }
-            let excluded = excluded.build().context("invalid exclude globs")?;
-            let walker = WalkBuilder::new(self.root)
-                .overrides(excluded)
-                .hidden(false)
-                .git_ignore(true)
-                .git_exclude(true)
-                .require_git(false)
-                .parents(false)
-                .follow_links(true)
-                .filter_entry(|entry| entry.file_name() != ".git")
-                .sort_by_file_name(std::cmp::Ord::cmp)
-                .build();
-            for entry in walker {
-                let entry = match entry {
-                    Ok(entry) => entry,
-                    Err(error) => {
-                        let path =
-                            error_path(&error).map_or_else(String::new, |path| self.display(&path));
-                        self.project.diagnostics.push(Diagnostic::new(
-                            Code::WalkError,
-                            Location::new(path, 1, 1),
-                            format!("cannot walk: {}", strip_path_noise(&error.to_string())),
-                        ));
-                        continue;
-                    }
+            if !self.project.manifests.contains_key(&display) {
+                let mut buffer = Vec::new();
+                let job = Job {
+                    index: 0,
+                    format,
+                    display,
+                    path: self.root.to_path_buf(),
                 };
-                if let Some(progress) = self.progress {
-                    progress.walked.fetch_add(1, Ordering::Relaxed);
-                }
-                if !entry.file_type().is_some_and(|kind| kind.is_file()) {
-                    continue;
-                }
-                let relative = entry.path().strip_prefix(self.root).unwrap_or(entry.path());
-                if let Some(format) = formats::format_for(relative) {
-                    if self.project.no_runtime && format.name() == formats::python_source::NAME {
-                        continue;
-                    }
-                    let display = self.display(entry.path());
-                    if self.project.manifests.contains_key(&display) {
-                        continue;
-                    }
-                    if !self.spend(&display) {
-                        break;
-                    }
-                    found.push((format, display, entry.path().to_path_buf()));
-                }
+                let outcome = load(&job, self.context, self.limits, self.progress, &mut buffer);
+                self.record(job, outcome);
             }
-            self.load_all(found);
+        } else {
+            self.walk_directory()?;
         }
         self.follow_includes();
         Ok(())
     }
 
+    /// Walks a directory on this thread while readers (one per core) read and parse what
+    /// it finds, then records their results in walk order.
+    fn walk_directory(&mut self) -> anyhow::Result<()> {
+        let mut excluded = OverrideBuilder::new(self.root);
+        for glob in self.exclude {
+            // `!` makes an override glob an ignore rule rather than a whitelist.
+            excluded
+                .add(&format!("!{glob}"))
+                .with_context(|| format!("invalid exclude glob `{glob}`"))?;
+        }
+        let excluded = excluded.build().context("invalid exclude globs")?;
+        let walker = WalkBuilder::new(self.root)
+            .overrides(excluded)
+            .hidden(false)
+            .git_ignore(true)
+            .git_exclude(true)
+            .require_git(false)
+            .parents(false)
+            .follow_links(true)
+            .filter_entry(|entry| entry.file_name() != ".git")
+            .sort_by_file_name(std::cmp::Ord::cmp)
+            .build();
+        let readers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let (context, limits, progress) = (self.context, self.limits, self.progress);
+        let (sender, receiver) =
+            mpsc::sync_channel::<Vec<Job>>(readers * QUEUED_BATCHES_PER_READER);
+        // Each reader holds the receiving end: should every reader die (a parser bug),
+        // the walk's next send fails instead of waiting for ever.
+        let receiver = Arc::new(Mutex::new(receiver));
+        let results = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..readers)
+                .map(|_| {
+                    let receiver = Arc::clone(&receiver);
+                    scope.spawn(move || {
+                        let mut done = Vec::new();
+                        let mut buffer = Vec::new();
+                        loop {
+                            // Locked while waiting for and taking the next batch only.
+                            let batch = receiver
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .recv();
+                            let Ok(batch) = batch else {
+                                break;
+                            };
+                            for job in batch {
+                                let outcome = load(&job, context, limits, progress, &mut buffer);
+                                // Python source that said nothing leaves nothing behind.
+                                if !matches!(outcome, Ok(None)) {
+                                    done.push((job, outcome));
+                                }
+                            }
+                        }
+                        done
+                    })
+                })
+                .collect();
+            drop(receiver);
+            self.walk_entries(walker, &sender);
+            drop(sender);
+            let mut results = Vec::new();
+            for worker in workers {
+                match worker.join() {
+                    Ok(done) => results.extend(done),
+                    // A parser that panics is a bug: surface it as the serial code would.
+                    Err(payload) => std::panic::resume_unwind(payload),
+                }
+            }
+            results
+        });
+        // Manifests are large: they are put in order, and into the project's maps, with
+        // each moved once (sorting or inserting them one by one moved them many times,
+        // a noticeable serial step after the walk).
+        let mut manifests = Vec::with_capacity(results.len());
+        let mut files = Vec::with_capacity(results.len());
+        for (job, outcome) in in_order(results, |(job, _)| job.index) {
+            match outcome {
+                Ok(Some((file, manifest))) => {
+                    if !manifest.includes.is_empty() {
+                        self.queue.push_back(job.display.clone());
+                        self.fs_paths.insert(job.display.clone(), job.path);
+                    }
+                    if let Some(file) = file {
+                        files.push((job.display.clone(), file));
+                    }
+                    manifests.push((job.display, manifest));
+                }
+                Ok(None) => {}
+                Err(diagnostic) => self.project.diagnostics.push(diagnostic),
+            }
+        }
+        // Of equal display paths (only invalid UTF-8 names can collide) the later in walk
+        // order wins, as inserting in walk order did.
+        self.project
+            .manifests
+            .append(&mut in_order(manifests, |(display, _)| display.clone()).collect());
+        self.project
+            .files
+            .append(&mut in_order(files, |(display, _)| display.clone()).collect());
+        Ok(())
+    }
+
+    /// The walk itself: reports walk errors, spends the file budget, and sends the files
+    /// some format claims to the readers.
+    fn walk_entries(&mut self, walker: ignore::Walk, sender: &SyncSender<Vec<Job>>) {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut index = 0;
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    let path =
+                        error_path(&error).map_or_else(String::new, |path| self.display(&path));
+                    self.project.diagnostics.push(Diagnostic::new(
+                        Code::WalkError,
+                        Location::new(path, 1, 1),
+                        format!("cannot walk: {}", strip_path_noise(&error.to_string())),
+                    ));
+                    continue;
+                }
+            };
+            if let Some(progress) = self.progress {
+                progress.walked.fetch_add(1, Ordering::Relaxed);
+            }
+            if !entry.file_type().is_some_and(|kind| kind.is_file()) {
+                continue;
+            }
+            let candidate = Candidate::walked(entry.path(), entry.file_name(), entry.depth());
+            let Some(format) = formats::format_of(&candidate) else {
+                continue;
+            };
+            if self.project.no_runtime && format.name() == formats::python_source::NAME {
+                continue;
+            }
+            // Only manifests of earlier roots are recorded yet: this walk's are recorded
+            // after it, so what is skipped here never depends on the readers' speed.
+            let display = self.display(entry.path());
+            if self.project.manifests.contains_key(&display) {
+                continue;
+            }
+            if !self.spend(&display) {
+                break;
+            }
+            batch.push(Job {
+                index,
+                format,
+                display,
+                path: entry.into_path(),
+            });
+            index += 1;
+            if batch.len() == BATCH
+                && sender
+                    .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                    .is_err()
+            {
+                // Every reader is gone: they panicked, and joining them says why.
+                return;
+            }
+        }
+        if !batch.is_empty() {
+            let _ = sender.send(batch);
+        }
+    }
+
+    /// Records one file's outcome.
+    fn record(&mut self, job: Job, outcome: Outcome) {
+        match outcome {
+            Ok(Some((file, manifest))) => {
+                if !manifest.includes.is_empty() {
+                    self.queue.push_back(job.display.clone());
+                    self.fs_paths.insert(job.display.clone(), job.path);
+                }
+                self.project.manifests.insert(job.display.clone(), manifest);
+                if let Some(file) = file {
+                    self.project.files.insert(job.display, file);
+                }
+            }
+            Ok(None) => {}
+            Err(diagnostic) => self.project.diagnostics.push(diagnostic),
+        }
+    }
+
     /// The display path of a file under the root: relative, `/`-separated.
     fn display(&self, path: &Path) -> String {
         let relative = path.strip_prefix(self.root).unwrap_or(path);
-        format!("{}{}", self.prefix, slash_path(relative))
-    }
-
-    /// Reads and parses the files found, on every core, and records them in walk order so
-    /// that the result does not depend on which thread finished first.
-    fn load_all(&mut self, found: Vec<(&'static dyn Format, String, PathBuf)>) {
-        let found: Vec<_> = found
-            .into_iter()
-            .filter(|(_, display, _)| !self.project.manifests.contains_key(display))
-            .collect();
-        let context = self.context;
-        let progress = self.progress;
-        let limits = self.limits;
-        // In chunks: only one chunk's texts and manifests are in flight at a time, so a
-        // tree of many files does not hold them all before they are sorted out.
-        for chunk in found.chunks(LOAD_CHUNK) {
-            let parsed = parallel_map(chunk, |(format, display, path)| {
-                if let Some(progress) = progress {
-                    progress.parsed.fetch_add(1, Ordering::Relaxed);
-                }
-                match read(path, display, limits) {
-                    Loaded::Text(text) => {
-                        let file = SourceFile::new(display.as_str(), text);
-                        let manifest = format.parse(&file, context);
-                        // Python source that says nothing (most of it) is not kept at
-                        // all, and when it says something its text is kept only for the
-                        // findings: memory grows with what dependency files say, not
-                        // with the number of files in the tree.
-                        if manifest.format != formats::python_source::NAME
-                            || !manifest.runtime.is_empty()
-                        {
-                            Ok(Some((Some(file), manifest)))
-                        } else if !manifest.diagnostics.is_empty() {
-                            Ok(Some((None, manifest)))
-                        } else {
-                            Ok(None)
-                        }
-                    }
-                    Loaded::Skipped(diagnostic) => Err(diagnostic),
-                }
-            });
-            for ((_, display, path), result) in chunk.iter().zip(parsed) {
-                match result {
-                    Ok(Some((file, manifest))) => {
-                        if !manifest.includes.is_empty() {
-                            self.queue.push_back(display.clone());
-                        }
-                        self.project.manifests.insert(display.clone(), manifest);
-                        if let Some(file) = file {
-                            self.project.files.insert(display.clone(), file);
-                        }
-                        self.fs_paths.insert(display.clone(), path.clone());
-                    }
-                    Ok(None) => {}
-                    Err(diagnostic) => self.project.diagnostics.push(diagnostic),
-                }
-            }
+        // A walked path is the root joined with one name per level, so its text is
+        // already the `/`-separated path unless it holds `.`, empty or `\\` parts.
+        if let Some(text) = relative.to_str()
+            && !text.is_empty()
+            && !text.contains('\\')
+            && !text.split('/').any(|part| part.is_empty() || part == ".")
+        {
+            let mut display = String::with_capacity(self.prefix.len() + text.len());
+            display.push_str(self.prefix);
+            display.push_str(text);
+            return display;
         }
+        format!("{}{}", self.prefix, slash_path(relative))
     }
 
     /// Counts one more file read; past `--max-files`, reports the first file not read
@@ -339,20 +449,21 @@ impl Walker<'_> {
                     if !self.spend(&target_display) {
                         continue;
                     }
-                    match read(&target_fs, &target_display, self.limits) {
-                        Loaded::Text(text) => {
-                            let file = SourceFile::new(target_display.clone(), text);
+                    let mut buffer = Vec::new();
+                    match read(&target_fs, &target_display, self.limits, &mut buffer) {
+                        Ok(()) => {
+                            let file = SourceFile::new(target_display.clone(), text_of(buffer));
                             let manifest = requirements_txt::parse(&file, self.context);
                             if !manifest.includes.is_empty() {
                                 self.queue.push_back(target_display.clone());
+                                self.fs_paths.insert(target_display.clone(), target_fs);
                             }
                             self.project
                                 .manifests
                                 .insert(target_display.clone(), manifest);
                             self.project.files.insert(target_display.clone(), file);
-                            self.fs_paths.insert(target_display.clone(), target_fs);
                         }
-                        Loaded::Skipped(diagnostic) => {
+                        Err(diagnostic) => {
                             self.project.diagnostics.push(diagnostic);
                             continue;
                         }
@@ -369,104 +480,127 @@ impl Walker<'_> {
     }
 }
 
-/// Maps `work` over `items` on up to one thread per core, keeping the items' order. Small
-/// inputs stay on the calling thread: spawning costs more than it saves.
-fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    const SERIAL_BELOW: usize = 32;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(items.len().div_ceil(SERIAL_BELOW));
-    if threads <= 1 {
-        return items.iter().map(&work).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(index) else {
-                            break;
-                        };
-                        done.push((index, work(item)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for worker in workers {
-            match worker.join() {
-                Ok(done) => {
-                    for (index, result) in done {
-                        results[index] = Some(result);
-                    }
-                }
-                // A parser that panics is a bug: surface it as the serial code would.
-                Err(payload) => std::panic::resume_unwind(payload),
-            }
-        }
-    });
-    results.into_iter().flatten().collect()
+/// `items` sorted by `key` (stably), moving each item once: the sort moves indices.
+fn in_order<T, K: Ord>(items: Vec<T>, key: impl Fn(&T) -> K) -> impl Iterator<Item = T> {
+    let mut order: Vec<(K, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| (key(item), index))
+        .collect();
+    // The index breaks ties: stable.
+    order.sort_unstable();
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(move |(_, index)| slots.get_mut(index).and_then(Option::take))
 }
 
-/// Reads a file as text: too large or binary files are skipped, invalid UTF-8 is
-/// replaced, never fatal.
-fn read(path: &Path, display: &str, limits: &Limits) -> Loaded {
+/// Reads and parses one file (on a reader thread). `buffer` is the reader's, kept from
+/// file to file: a file that says nothing (most Python source) costs no allocation.
+fn load(
+    job: &Job,
+    context: &ParseContext,
+    limits: &Limits,
+    progress: Option<&Progress>,
+    buffer: &mut Vec<u8>,
+) -> Outcome {
+    if let Some(progress) = progress {
+        progress.parsed.fetch_add(1, Ordering::Relaxed);
+    }
+    read(&job.path, &job.display, limits, buffer)?;
+    if let Ok(text) = std::str::from_utf8(buffer)
+        && job.format.says_nothing(text)
+    {
+        return Ok(None);
+    }
+    // A small file's text is copied out, to the size it needs; a large one takes the
+    // buffer along rather than being copied (the reader starts a new one).
+    let text = if buffer.len() > FIRST_READ {
+        text_of(std::mem::take(buffer))
+    } else {
+        String::from_utf8_lossy(buffer).into_owned()
+    };
+    let file = SourceFile::new(job.display.as_str(), text);
+    let manifest = job.format.parse(&file, context);
+    // Python source that says nothing (most of it) is not kept at all, and when it says
+    // something its text is kept only for the findings: memory grows with what
+    // dependency files say, not with the number of files in the tree.
+    if manifest.format != formats::python_source::NAME || !manifest.runtime.is_empty() {
+        Ok(Some((Some(file), manifest)))
+    } else if !manifest.diagnostics.is_empty() {
+        Ok(Some((None, manifest)))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Text from bytes read; invalid UTF-8 is replaced, never fatal.
+fn text_of(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+    }
+}
+
+/// Reads a file into `bytes` (cleared first): too large or binary files, and files with
+/// a line over the limit, are skipped with a diagnostic.
+fn read(
+    path: &Path,
+    display: &str,
+    limits: &Limits,
+    bytes: &mut Vec<u8>,
+) -> Result<(), Diagnostic> {
     let max_size = limits.max_file_size;
     let at = || Location::new(display, 1, 1);
-    let file = match fs_err::File::open(path) {
-        Ok(file) => file,
-        Err(error) => {
-            return Loaded::Skipped(Diagnostic::new(
-                Code::ReadError,
-                at(),
-                format!("cannot read: {}", error.kind()),
-            ));
-        }
+    let cannot_read = |error: std::io::Error| {
+        Diagnostic::new(
+            Code::ReadError,
+            at(),
+            format!("cannot read: {}", error.kind()),
+        )
     };
-    let size = file.metadata().map_or(0, |metadata| metadata.len());
-    if size > max_size {
-        return Loaded::Skipped(
-            Diagnostic::new(
+    bytes.clear();
+    let mut file = std::fs::File::open(path).map_err(cannot_read)?;
+    // Small files are read without asking their size; a file that fills the first read
+    // is measured before the rest is read, so that one too large is never read at all.
+    let first = max_size.saturating_add(1).min(FIRST_READ as u64);
+    bytes.reserve(usize::try_from(first).unwrap_or(FIRST_READ));
+    (&mut file)
+        .take(first)
+        .read_to_end(bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 == first {
+        let size = file.metadata().map_or(0, |metadata| metadata.len());
+        if size > max_size {
+            return Err(Diagnostic::new(
                 Code::FileTooLarge,
                 at(),
                 format!("skipped: {size} bytes is over the {max_size}-byte limit (--max-file-size)"),
             )
-            .with_help("a dependency file this large is almost certainly generated data; raise --max-file-size to read it"),
-        );
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    // Read at most one byte past the limit, in case the file grew after stat.
-    if let Err(error) = file
-        .take(max_size.saturating_add(1))
-        .read_to_end(&mut bytes)
-    {
-        return Loaded::Skipped(Diagnostic::new(
-            Code::ReadError,
-            at(),
-            format!("cannot read: {}", error.kind()),
-        ));
+            .with_help("a dependency file this large is almost certainly generated data; raise --max-file-size to read it"));
+        }
+        bytes.reserve(usize::try_from(size.saturating_sub(first)).unwrap_or(0));
+        // Read at most one byte past the limit, in case the file grew after stat.
+        file.take(max_size.saturating_add(1) - first)
+            .read_to_end(bytes)
+            .map_err(cannot_read)?;
     }
     if bytes.len() as u64 > max_size {
-        return Loaded::Skipped(Diagnostic::new(
+        return Err(Diagnostic::new(
             Code::FileTooLarge,
             at(),
             format!("skipped: over the {max_size}-byte limit (--max-file-size)"),
         ));
     }
     if bytes[..bytes.len().min(8192)].contains(&0) {
-        return Loaded::Skipped(Diagnostic::new(
+        return Err(Diagnostic::new(
             Code::BinaryFile,
             at(),
             "skipped: the file looks binary (it contains NUL bytes)",
         ));
     }
-    if let Some((number, length)) = first_long_line(&bytes, limits.max_line_length) {
-        return Loaded::Skipped(
-            Diagnostic::new(
+    if let Some((number, length)) = first_long_line(bytes, limits.max_line_length) {
+        return Err(Diagnostic::new(
                 Code::LineTooLong,
                 Location::new(display, number, 1),
                 format!(
@@ -474,14 +608,9 @@ fn read(path: &Path, display: &str, limits: &Limits) -> Loaded {
                     limits.max_line_length
                 ),
             )
-            .with_help("a line this long is minified or embedded data; raise --max-line-length to read the file"),
-        );
+            .with_help("a line this long is minified or embedded data; raise --max-line-length to read the file"));
     }
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
-    };
-    Loaded::Text(text)
+    Ok(())
 }
 
 /// The first line (1-based number, length in bytes) longer than `limit`, if any.
@@ -562,6 +691,40 @@ mod tests {
         assert_eq!(normalise("a/./c.txt"), "a/c.txt");
         assert_eq!(normalise("../x.txt"), "../x.txt");
         assert_eq!(normalise("a/../../x.txt"), "../x.txt");
+    }
+
+    /// Files past the first read are measured before the rest is read: read whole when
+    /// under the limit, skipped with their size when over it, never cut short.
+    #[test]
+    fn files_larger_than_the_first_read_are_read_whole_or_skipped() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("requirements.txt");
+        let line = "numpy==1.0\n";
+        let text = line.repeat(FIRST_READ / line.len() * 3 + 1);
+        std::fs::write(&path, &text).unwrap();
+        let mut buffer = Vec::new();
+        let limits = Limits::default();
+        read(&path, "requirements.txt", &limits, &mut buffer).unwrap();
+        assert_eq!(buffer, text.as_bytes());
+        for max_file_size in [FIRST_READ as u64 * 2, FIRST_READ as u64 - 1, 10] {
+            let limits = Limits {
+                max_file_size,
+                ..Limits::default()
+            };
+            let skipped = read(&path, "requirements.txt", &limits, &mut buffer).unwrap_err();
+            assert_eq!(skipped.code, Code::FileTooLarge);
+            assert!(
+                skipped
+                    .message
+                    .starts_with(&format!("skipped: {} bytes is over", text.len())),
+                "{}",
+                skipped.message
+            );
+        }
+        // A small file after a large one: the buffer holds only it.
+        std::fs::write(&path, "a\n").unwrap();
+        read(&path, "requirements.txt", &limits, &mut buffer).unwrap();
+        assert_eq!(buffer, b"a\n");
     }
 
     #[test]

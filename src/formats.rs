@@ -3,6 +3,7 @@
 //! turns a file's text into a [`Manifest`]. Parsers never fail: what they cannot read
 //! becomes a diagnostic and the rest of the file is still used.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -76,10 +77,16 @@ pub trait Format: Sync {
     fn files(&self) -> &'static str;
     /// What it reads from them, in Markdown.
     fn reads(&self) -> &'static str;
-    /// Whether the file at this path (relative to the scanned root) is in this format.
-    fn matches(&self, path: &Path) -> bool;
+    /// Whether the file (its name, and the directory it is in) is in this format.
+    fn matches(&self, candidate: &Candidate<'_>) -> bool;
     /// Parses the file. Never fails; problems become diagnostics.
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest;
+    /// Whether [`Format::parse`] would certainly find nothing in this text (no sources,
+    /// no diagnostics), judged cheaply: discovery then drops the file unparsed. Most
+    /// Python source in a large tree is dropped so.
+    fn says_nothing(&self, _text: &str) -> bool {
+        false
+    }
 }
 
 /// Every format, in the order they are tried; the first match wins.
@@ -143,20 +150,110 @@ pub fn markdown_table() -> String {
     out
 }
 
-/// The format of a path, if pkgallow reads it.
+/// The format of a path (relative to the scanned root), if pkgallow reads it.
 pub fn format_for(path: &Path) -> Option<&'static dyn Format> {
-    FORMATS.iter().copied().find(|format| format.matches(path))
+    format_of(&Candidate::new(path))
 }
 
-/// The file name of a path, lower-cased. Borrowed when it already is: every format asks
-/// for it of every file walked, and allocating each time was a tenth of a large scan.
-pub(crate) fn file_name(path: &Path) -> std::borrow::Cow<'_, str> {
+/// The format of a file, if pkgallow reads it.
+pub fn format_of(candidate: &Candidate<'_>) -> Option<&'static dyn Format> {
+    FORMATS
+        .iter()
+        .copied()
+        .find(|format| format.matches(candidate))
+}
+
+/// What formats look at to claim a file, worked out once per file: the walk asks every
+/// format about every file, and each working out the name again from the path was a
+/// third of a large scan. Only the name and the directory it is in count, never the
+/// rest of the path.
+#[derive(Clone, Debug)]
+pub struct Candidate<'a> {
+    /// The file name as written (invalid UTF-8 replaced).
+    name: Cow<'a, str>,
+    /// The file name, lower-cased (ASCII).
+    lower: Cow<'a, str>,
+    /// Where the extension of `lower` starts (after the dot), by `Path::extension`'s rule.
+    extension: Option<usize>,
+    /// The path, for the name of the directory the file is in.
+    path: &'a Path,
+    /// Whether that directory is under the scanned root (and so may count).
+    in_directory: bool,
+}
+
+impl<'a> Candidate<'a> {
+    /// A file at `path`, relative to the scanned root.
+    pub fn new(path: &'a Path) -> Self {
+        let name = path.file_name().unwrap_or_default();
+        Self::named(path, name, true)
+    }
+
+    /// A file met in a walk: its `path` as walked, its `name`, and whether the directory
+    /// it is in is below the root (rather than the root itself, which does not count).
+    pub fn walked(path: &'a Path, name: &'a std::ffi::OsStr, depth: usize) -> Self {
+        Self::named(path, name, depth >= 2)
+    }
+
+    fn named(path: &'a Path, name: &'a std::ffi::OsStr, in_directory: bool) -> Self {
+        let name = name.to_string_lossy();
+        let lower = if name.bytes().any(|byte| byte.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            name.clone()
+        };
+        // `Path::extension`: after the last dot, unless the name is `..` or the dot
+        // starts it (`.py` has none).
+        let extension = match lower.rfind('.') {
+            Some(0) | None => None,
+            Some(_) if lower == ".." => None,
+            Some(dot) => Some(dot + 1),
+        };
+        Self {
+            name,
+            lower,
+            extension,
+            path,
+            in_directory,
+        }
+    }
+
+    /// The file name as written.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file name, lower-cased.
+    pub fn lower_name(&self) -> &str {
+        &self.lower
+    }
+
+    /// The extension of the lower-cased name, without the dot (`Path::extension`'s rule).
+    pub fn extension(&self) -> Option<&str> {
+        self.extension.map(|start| &self.lower[start..])
+    }
+
+    /// The name of the directory the file is in, as written, when it is below the root.
+    /// Worked out on demand: few formats ask.
+    pub fn directory(&self) -> Option<Cow<'a, str>> {
+        if !self.in_directory {
+            return None;
+        }
+        self.path
+            .parent()
+            .and_then(Path::file_name)
+            .map(std::ffi::OsStr::to_string_lossy)
+    }
+}
+
+/// The file name of a path, lower-cased (borrowed when it already is), for parsers that
+/// tell variants of their format apart by name.
+pub(crate) fn file_name(path: &Path) -> Cow<'_, str> {
     let name = path
         .file_name()
         .map(|name| name.to_string_lossy())
         .unwrap_or_default();
     if name.bytes().any(|byte| byte.is_ascii_uppercase()) {
-        std::borrow::Cow::Owned(name.to_ascii_lowercase())
+        Cow::Owned(name.to_ascii_lowercase())
     } else {
         name
     }
@@ -520,6 +617,58 @@ mod tests {
             readme.contains(&table),
             "README's format table is out of date; replace it with:\n{table}"
         );
+    }
+
+    /// A candidate's name facts are `Path`'s, lower-cased; the directory counts only
+    /// below the root.
+    #[test]
+    fn candidates_read_names_as_path_does() {
+        for path in [
+            "a/B.Py",
+            ".py",
+            "x/..py",
+            "a.",
+            "a..b",
+            "Dockerfile",
+            "requirements/Dev.TXT",
+            "deep/er/.cargo/config",
+            "noext",
+            "a/b/c.tar.gz",
+        ] {
+            let path = Path::new(path);
+            let candidate = Candidate::new(path);
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            assert_eq!(candidate.name(), name, "{path:?}");
+            assert_eq!(
+                candidate.lower_name(),
+                name.to_ascii_lowercase(),
+                "{path:?}"
+            );
+            assert_eq!(
+                candidate.extension(),
+                path.extension()
+                    .map(|extension| extension.to_string_lossy().to_ascii_lowercase())
+                    .as_deref(),
+                "{path:?}"
+            );
+            assert_eq!(
+                candidate.directory().as_deref(),
+                path.parent()
+                    .and_then(Path::file_name)
+                    .map(|name| name.to_string_lossy())
+                    .as_deref(),
+                "{path:?}"
+            );
+        }
+        let walked = Path::new("/scan/root/requirements/dev.txt");
+        let name = std::ffi::OsStr::new("dev.txt");
+        assert_eq!(Candidate::walked(walked, name, 1).directory(), None);
+        assert_eq!(
+            Candidate::walked(walked, name, 2).directory().as_deref(),
+            Some("requirements")
+        );
+        assert!(format_of(&Candidate::walked(walked, name, 2)).is_some());
+        assert!(format_of(&Candidate::walked(walked, name, 1)).is_none());
     }
 
     #[test]

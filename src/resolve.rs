@@ -18,7 +18,7 @@
 //! - the default index is needed only when some requirement is fetched from an index;
 //!   an index the user declared is reported even when nothing uses it yet.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats;
@@ -304,7 +304,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
         }
     }
 
-    let mut endpoints = to_endpoints(needs, knowledge);
+    let mut endpoints = to_endpoints(&needs, knowledge);
     // Run-time downloads come after every install-time endpoint (see `crate::runtime`).
     if !project.no_runtime {
         endpoints.extend(crate::runtime::endpoints(
@@ -572,36 +572,36 @@ fn parent(path: &str) -> &str {
 /// manifest asks for its governing configuration, and scanning all manifests for each
 /// would be quadratic in a monorepo.
 struct Configs<'a> {
-    by_format: BTreeMap<&'static str, Vec<&'a Manifest>>,
+    /// Format → governed directory → the configuration file governing it (the last in
+    /// path order when a directory has several).
+    by_format: BTreeMap<&'static str, HashMap<&'a str, &'a Manifest>>,
 }
 
 impl<'a> Configs<'a> {
     fn new(project: &'a Project) -> Self {
-        let mut by_format: BTreeMap<&'static str, Vec<&'a Manifest>> = BTreeMap::new();
+        let mut by_format: BTreeMap<&'static str, HashMap<&'a str, &'a Manifest>> = BTreeMap::new();
         // Only configuration files govern others (a Gradle build script shares its
         // format with the settings script that governs it).
         for manifest in project.manifests.values() {
             if manifest.role == Role::Config {
-                by_format.entry(manifest.format).or_default().push(manifest);
+                by_format
+                    .entry(manifest.format)
+                    .or_default()
+                    .insert(governed_directory(manifest), manifest);
             }
         }
         Self { by_format }
     }
 
-    /// The nearest configuration file of a format in the directory of `path` or above.
+    /// The nearest configuration file of a format in the directory of `path` or above:
+    /// looked up directory by directory, from the nearest, so the cost does not grow
+    /// with the number of configuration files in a monorepo.
     fn governing(&self, path: &str, format: &str) -> Option<&'a Manifest> {
-        self.by_format
-            .get(format)?
-            .iter()
-            .copied()
-            .filter(|manifest| {
-                let directory = governed_directory(manifest);
-                directory.is_empty()
-                    || (path.len() > directory.len()
-                        && path.starts_with(directory)
-                        && path.as_bytes()[directory.len()] == b'/')
-            })
-            .max_by_key(|manifest| governed_directory(manifest).len())
+        let by_directory = self.by_format.get(format)?;
+        path.rmatch_indices('/')
+            .map(|(index, _)| &path[..index])
+            .chain(std::iter::once(""))
+            .find_map(|directory| by_directory.get(directory).copied())
     }
 }
 
@@ -799,10 +799,25 @@ type Key = (Ecosystem, String, u16);
 
 /// Maps needs to endpoints through the knowledge base, adding companions and redirect
 /// targets, and merges endpoints with the same ecosystem, host and port.
-fn to_endpoints(needs: Vec<(Ecosystem, Need)>, knowledge: &Knowledge) -> Vec<Endpoint> {
+fn to_endpoints(needs: &[(Ecosystem, Need)], knowledge: &Knowledge) -> Vec<Endpoint> {
     let mut merged: BTreeMap<Key, Endpoint> = BTreeMap::new();
-    for (ecosystem, need) in needs {
+    // A need met before (same address, kind and role; only the evidence differs) adds
+    // exactly the endpoints it added then, which are merged already and can only have
+    // been bettered since: it adds its evidence to them and nothing else. In a monorepo
+    // most needs are such repeats, and building their endpoints anew was most of this.
+    let mut added_by: HashMap<(Ecosystem, Kind, bool, &Remote), Vec<Key>> = HashMap::new();
+    for &(ecosystem, ref need) in needs {
         let evidence = Evidence::from(&need.at);
+        let identity = (ecosystem, need.kind, need.replaces_default, &need.remote);
+        if let Some(keys) = added_by.get(&identity) {
+            for key in keys {
+                if let Some(endpoint) = merged.get_mut(key) {
+                    endpoint.evidence.insert(evidence.clone());
+                }
+            }
+            continue;
+        }
+        let mut keys = vec![(ecosystem, need.remote.host.clone(), need.remote.port)];
         let entry = knowledge.lookup(&need.remote.host);
         let (purpose, fact) = match entry {
             Some(entry) => (entry.purpose.clone(), Some(fact_of(entry))),
@@ -841,6 +856,7 @@ fn to_endpoints(needs: Vec<(Ecosystem, Need)>, knowledge: &Knowledge) -> Vec<End
             };
             companions.extend(companion.companions.iter().map(String::as_str));
             for &port in &companion.ports {
+                keys.push((ecosystem, companion.forward_host(), port));
                 add(
                     &mut merged,
                     Endpoint {
@@ -857,6 +873,7 @@ fn to_endpoints(needs: Vec<(Ecosystem, Need)>, knowledge: &Knowledge) -> Vec<End
                 );
             }
         }
+        added_by.insert(identity, keys);
     }
     merged.into_values().collect()
 }
@@ -1011,4 +1028,50 @@ pub fn environment_options(
         result.insert(Installer::Uv, uv);
     }
     (result, unused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The nearest governing configuration: by whole directory names, the root's
+    /// governing everything, `.cargo/config.toml` governing the directory above.
+    #[test]
+    fn governing_configuration_is_the_nearest_by_directory() {
+        let mut project = Project::default();
+        for (path, format) in [
+            ("pip.conf", formats::pip_conf::NAME),
+            ("a/pip.conf", formats::pip_conf::NAME),
+            ("a/b/pip.conf", formats::pip_conf::NAME),
+            ("a/b/pip.ini", formats::pip_conf::NAME),
+            ("c/.cargo/config.toml", formats::cargo_config::NAME),
+        ] {
+            project.manifests.insert(
+                path.to_string(),
+                Manifest::new(path, format, Installer::Pip, Role::Config),
+            );
+        }
+        let configs = Configs::new(&project);
+        let pip = |path| {
+            configs
+                .governing(path, formats::pip_conf::NAME)
+                .map(|manifest| manifest.path.as_str())
+        };
+        // Of two in one directory, the later in path order.
+        assert_eq!(pip("a/b/c/requirements.txt"), Some("a/b/pip.ini"));
+        assert_eq!(pip("a/b/requirements.txt"), Some("a/b/pip.ini"));
+        assert_eq!(pip("a/requirements.txt"), Some("a/pip.conf"));
+        // `ab` is not below `a`.
+        assert_eq!(pip("ab/requirements.txt"), Some("pip.conf"));
+        assert_eq!(pip("requirements.txt"), Some("pip.conf"));
+        let cargo = |path| {
+            configs
+                .governing(path, formats::cargo_config::NAME)
+                .map(|manifest| manifest.path.as_str())
+        };
+        assert_eq!(cargo("c/crate/Cargo.toml"), Some("c/.cargo/config.toml"));
+        assert_eq!(cargo("c/Cargo.toml"), Some("c/.cargo/config.toml"));
+        assert_eq!(cargo("Cargo.toml"), None);
+        assert!(configs.governing("x", formats::npmrc::NAME).is_none());
+    }
 }

@@ -80,16 +80,26 @@ pub fn endpoints(
             .iter()
             .map(|(name, value, at)| (name.as_str(), value.as_str(), at)),
     );
-    let mut merged: BTreeMap<(String, u16), Endpoint> = BTreeMap::new();
-    for entry in knowledge.runtimes() {
-        let mut evidence = calls.remove(entry.id.as_str()).unwrap_or_default();
-        for manifest in project.manifests.values() {
+    // Evidence of the packages each run-time entry names, in one pass over the
+    // manifests (a pass per entry touched every manifest of a monorepo dozens of times).
+    let mut package_evidence: Vec<BTreeSet<Evidence>> =
+        vec![BTreeSet::new(); knowledge.runtimes().len()];
+    for manifest in project.manifests.values() {
+        if manifest.packages.is_empty() {
+            continue;
+        }
+        for (entry, evidence) in knowledge.runtimes().iter().zip(&mut package_evidence) {
             for package in &entry.packages {
                 if let Some(at) = manifest.packages.get(package) {
                     evidence.insert(Evidence::from(at));
                 }
             }
         }
+    }
+    let mut merged: BTreeMap<(String, u16), Endpoint> = BTreeMap::new();
+    for (entry, packages) in knowledge.runtimes().iter().zip(package_evidence) {
+        let mut evidence = calls.remove(entry.id.as_str()).unwrap_or_default();
+        evidence.extend(packages);
         if evidence.is_empty() {
             continue;
         }

@@ -9,7 +9,9 @@
 use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::{ParseContext, column_of, expand_variables, file_name, push_direct_in};
+use crate::formats::{
+    Candidate, ParseContext, column_of, expand_variables, file_name, push_direct_in,
+};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::{Location, SourceFile};
 
@@ -34,15 +36,11 @@ impl super::Format for AptSources {
         "`deb` and `deb-src` lines (`[options]` skipped) and deb822 `URIs:` (stanzas with `Enabled: no` skipped): each archive host, `http://` on port 80; `mirror+http(s)://` lists (the list's host; the mirrors it names are chosen at run time); `file:`, `cdrom:`, `copy:`, `mirror+file:` are local"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        let name = file_name(path);
-        let in_list_directory = path
-            .parent()
-            .and_then(Path::file_name)
-            .is_some_and(|parent| parent == "sources.list.d");
-        name == "sources.list"
-            || (in_list_directory && extension(&name) == "list")
-            || extension(&name) == "sources"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        let extension = candidate.extension().unwrap_or_default();
+        candidate.lower_name() == "sources.list"
+            || extension == "sources"
+            || (extension == "list" && candidate.directory().as_deref() == Some("sources.list.d"))
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

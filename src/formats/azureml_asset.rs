@@ -12,8 +12,6 @@
 //! YAML that is not an Azure ML asset is handed to the conda-environment reader, so one
 //! parse of each YAML file serves both.
 
-use std::path::Path;
-
 use saphyr::{LoadableYamlNode, MarkedYamlOwned, YamlDataOwned};
 
 use crate::container::{NoRegistry, registry_url};
@@ -21,7 +19,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::conda_environment::{
     self, entry, key_text, location, read_environment, scalar_text,
 };
-use crate::formats::{ParseContext, push_direct};
+use crate::formats::{Candidate, ParseContext, push_direct};
 use crate::model::{Installer, Kind, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -46,8 +44,8 @@ impl super::Format for AzuremlAsset {
         r"`image:` → its registry and the hosts that registry serves layers from (Docker Hub, MCR, GHCR, NGC, Quay, your own); an inline `conda_file:` read as a conda environment; `environment:` inline or `azureml:` references (reported: defined in the workspace, not readable offline); pipeline jobs walked; `$schema` is documentation, never a source"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        conda_environment::CondaEnvironment.matches(path)
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        conda_environment::CondaEnvironment.matches(candidate)
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

@@ -7,13 +7,11 @@
 //! following `replace-with` chains to a `registry`/`git` URL, or to a `local-registry` or
 //! `directory` on disk, which needs no host at all.
 
-use std::path::Path;
-
 use toml_edit::TableLike;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::toml_support::{self, Reader};
-use crate::formats::{ParseContext, expand_variables};
+use crate::formats::{Candidate, ParseContext, expand_variables};
 use crate::model::{Declared, Installer, Role};
 use crate::source::{Location, SourceFile};
 
@@ -41,12 +39,9 @@ impl super::Format for CargoConfig {
         "`[registries.NAME] index` (for dependencies with `registry = \"NAME\"`), `[registry] default`, `[source.crates-io] replace-with` chains to a `registry`/`git` URL (replaces the default registry) or a `local-registry`/`directory` (no host); applies to the Cargo projects in its tree (nearest wins)"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        let parent = path
-            .parent()
-            .and_then(Path::file_name)
-            .is_some_and(|name| name == ".cargo");
-        parent && matches!(&*super::file_name(path), "config.toml" | "config")
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        matches!(candidate.lower_name(), "config.toml" | "config")
+            && candidate.directory().as_deref() == Some(".cargo")
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> crate::model::Manifest {
@@ -213,13 +208,14 @@ fn registry_index(
 mod tests {
     use super::*;
     use crate::formats::Format;
+    use std::path::Path;
 
     #[test]
     fn only_files_in_a_cargo_directory_match() {
-        assert!(CargoConfig.matches(Path::new(".cargo/config.toml")));
-        assert!(CargoConfig.matches(Path::new("crates/a/.cargo/config")));
-        assert!(!CargoConfig.matches(Path::new("config.toml")));
-        assert!(!CargoConfig.matches(Path::new("cargo/config.toml")));
+        assert!(CargoConfig.matches(&Candidate::new(Path::new(".cargo/config.toml"))));
+        assert!(CargoConfig.matches(&Candidate::new(Path::new("crates/a/.cargo/config"))));
+        assert!(!CargoConfig.matches(&Candidate::new(Path::new("config.toml"))));
+        assert!(!CargoConfig.matches(&Candidate::new(Path::new("cargo/config.toml"))));
     }
 
     #[test]

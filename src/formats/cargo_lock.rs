@@ -6,11 +6,10 @@
 //! local. Each host is reported once per kind, at its first occurrence.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use crate::formats::cargo_config::{is_default_registry, strip_protocol};
 use crate::formats::toml_support::{self, Reader};
-use crate::formats::{ParseContext, file_name, push_direct_in};
+use crate::formats::{Candidate, ParseContext, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -35,8 +34,8 @@ impl super::Format for CargoLock {
         "every `[[package]]` `source`: the default registry (named by its git index even when the sparse index is used) needs the default registry or its replacement, other `registry+`/`sparse+` URLs their host, `git+URL` its host; each host once"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "cargo.lock"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "cargo.lock"
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {

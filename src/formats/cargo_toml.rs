@@ -8,12 +8,10 @@
 //! `[target.'cfg(…)']`, `[workspace.dependencies]`, and the git sources of `[patch.*]` and
 //! `[replace]`.
 
-use std::path::Path;
-
 use toml_edit::{Item, TableLike};
 
 use crate::formats::toml_support::{self, Reader, key_path};
-use crate::formats::{ParseContext, expand_variables, file_name, push_direct_in};
+use crate::formats::{Candidate, ParseContext, expand_variables, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 
 pub struct CargoToml;
@@ -45,8 +43,8 @@ impl super::Format for CargoToml {
         "`[dependencies]`, `[dev-dependencies]`, `[build-dependencies]` (also under `[target.…]` and `[workspace.dependencies]`): version-only dependencies need the default registry (sparse index, `.crate` file host and API, or what `.cargo/config.toml` replaces it with), `registry = \"NAME\"` the registry configuration (or, with `--env`, `CARGO_REGISTRIES_<NAME>_INDEX`) defines, `git = \"…\"` its host; `path` is local; git sources of `[patch.*]` and `[replace]`"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "cargo.toml"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "cargo.toml"
     }
 
     fn parse(&self, file: &crate::source::SourceFile, context: &ParseContext) -> Manifest {

@@ -19,7 +19,7 @@ use saphyr::{LoadableYamlNode, MarkedYamlOwned, ScalarOwned, YamlDataOwned};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::embedded_requirements::Embedded;
-use crate::formats::{ParseContext, file_name};
+use crate::formats::{Candidate, ParseContext, file_name};
 use crate::model::{Installer, Manifest, Role};
 use crate::source::{Location, SourceFile};
 
@@ -72,12 +72,8 @@ impl super::Format for CondaEnvironment {
         r"`channels:` (names under `https://conda.anaconda.org`, labels, full URLs, `defaults` → `repo.anaconda.com`, `nodefaults`, no `channels:` means `defaults`), `channel::package` specs, and the `pip:` list read as requirements-file lines (options included, `-r` relative to the YAML)"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        path.extension()
-            .and_then(|extension| extension.to_str())
-            .is_some_and(|extension| {
-                extension.eq_ignore_ascii_case("yml") || extension.eq_ignore_ascii_case("yaml")
-            })
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        matches!(candidate.extension(), Some("yml" | "yaml"))
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

@@ -5,9 +5,8 @@
 //! are used as written, each host once per kind, at its first occurrence.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
-use crate::formats::{ParseContext, file_name, push_direct};
+use crate::formats::{Candidate, ParseContext, push_direct};
 use crate::model::{Installer, Kind, Manifest, Role};
 use crate::source::{Location, SourceFile};
 
@@ -32,13 +31,9 @@ impl super::Format for CondaExplicit {
         "the package URLs after `@EXPLICIT`, and every `package:` URL of a conda-lock file (conda packages as channel hosts, pip packages as Python file hosts), each host once"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        let name = file_name(path);
-        let extension = Path::new(&*name)
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or_default()
-            .to_string();
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        let name = candidate.lower_name();
+        let extension = candidate.extension().unwrap_or_default();
         (name.starts_with("conda-") && extension == "lock")
             || (name.contains("explicit") && extension == "txt")
             || name == "spec-file.txt"
@@ -125,6 +120,7 @@ pub(crate) fn read_conda_lock(
 mod tests {
     use super::*;
     use crate::formats::Format;
+    use std::path::Path;
 
     #[test]
     fn explicit_specs_list_their_hosts_once() {
@@ -140,7 +136,7 @@ mod tests {
             .collect();
         assert_eq!(hosts, ["conda.anaconda.org", "repo.example.com"]);
         assert_eq!(manifest.direct[0].at.line, 3);
-        assert!(CondaExplicit.matches(Path::new("locks/conda-osx-arm64.lock")));
-        assert!(!CondaExplicit.matches(Path::new("poetry.lock")));
+        assert!(CondaExplicit.matches(&Candidate::new(Path::new("locks/conda-osx-arm64.lock"))));
+        assert!(!CondaExplicit.matches(&Candidate::new(Path::new("poetry.lock"))));
     }
 }

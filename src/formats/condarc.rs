@@ -4,13 +4,11 @@
 //! nearest one wins). Resolution happens in `resolve`, which knows which file governs
 //! which environment; this module only reads the settings.
 
-use std::path::Path;
-
 use saphyr::{LoadableYamlNode, MarkedYamlOwned, YamlDataOwned};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::conda_environment::{entry, key_text, location, scalar_text};
-use crate::formats::{ParseContext, expand_variables, file_name};
+use crate::formats::{Candidate, ParseContext, expand_variables};
 use crate::model::{CondaConfig, Installer, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -35,8 +33,8 @@ impl super::Format for Condarc {
         "`channels` (used by environments that list none), `channel_alias` (where channel names live), `default_channels` (what `defaults` means), `custom_channels`; applies to the conda environments in its directory tree (nearest wins); with `--env`, `CONDA_CHANNELS`, `CONDA_CHANNEL_ALIAS` and `CONDA_DEFAULT_CHANNELS` override it"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        matches!(&*file_name(path), ".condarc" | "condarc" | ".mambarc")
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        matches!(candidate.lower_name(), ".condarc" | "condarc" | ".mambarc")
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

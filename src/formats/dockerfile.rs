@@ -15,13 +15,12 @@
 //! shell commands split at `&&`, `||`, `;` and `|`. Nothing is ever built or run.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::container::{NoRegistry, registry_url};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::embedded_requirements::Embedded;
 use crate::formats::shell;
-use crate::formats::{ParseContext, file_name, push_direct, push_direct_in};
+use crate::formats::{Candidate, ParseContext, push_direct, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -46,8 +45,8 @@ impl super::Format for Dockerfile {
         "`FROM` and `COPY --from=IMAGE` (registry of the image, `ARG` defaults substituted; build stages and `scratch` pull nothing), `RUN pip install …` read as pip's command line, `RUN conda install` (`-c` channels, `channel::pkg`, the configured channels unless `--override-channels`), `RUN apt-get install` / `apk add` (the base image's package archive: Debian and Ubuntu over plain HTTP on port 80, Alpine), `RUN npm/yarn/pnpm install` (the npm registry or `--registry`), `RUN curl/wget URL`, `RUN git clone URL`, `ADD URL`"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        let name = file_name(path);
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        let name = candidate.lower_name();
         name == "dockerfile"
             || name == "containerfile"
             || name.ends_with(".dockerfile")

@@ -5,10 +5,8 @@
 //! `<RestoreAdditionalProjectSources>` (adds) are read too, `;`-separated. `global.json`
 //! names an SDK version, not a feed, and is not read.
 
-use std::path::Path;
-
 use crate::formats::pom_xml::{location, parse_xml, text_location};
-use crate::formats::{ParseContext, declared, expand_variables, file_name, warn_plain_http};
+use crate::formats::{Candidate, ParseContext, declared, expand_variables, warn_plain_http};
 use crate::model::{Installer, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -33,8 +31,8 @@ impl super::Format for DotnetProject {
         "`<PackageReference>` and `<package id>` need the feeds of the governing `NuGet.Config` (nuget.org unless cleared); `<RestoreSources>` (replaces them) and `<RestoreAdditionalProjectSources>` (adds)"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        let name = file_name(path);
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        let name = candidate.lower_name();
         name == "packages.config"
             || [".csproj", ".fsproj", ".vbproj"]
                 .iter()

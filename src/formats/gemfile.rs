@@ -6,9 +6,9 @@
 //! the gems of `git "URL" do … end` blocks; `path:` and `path "…" do` are local. Other
 //! gems and `gemspec` need the global source.
 
-use std::path::Path;
-
-use crate::formats::{ParseContext, column_of, declared, push_direct_in, warn_plain_http};
+use crate::formats::{
+    Candidate, ParseContext, column_of, declared, push_direct_in, warn_plain_http,
+};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -41,9 +41,8 @@ impl super::Format for Gemfile {
         "the first top-level `source` (replaces rubygems.org, the default), other sources, `source … do` blocks and `source:` options (add), `gem … git:/github:/gitlab:/bitbucket:` and `git … do` blocks (their host), `path:` (local), other gems and `gemspec` (the global source); comments never count"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        path.file_name()
-            .is_some_and(|name| name == "Gemfile" || name == "gems.rb")
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        matches!(candidate.name(), "Gemfile" | "gems.rb")
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {

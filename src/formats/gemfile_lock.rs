@@ -4,10 +4,9 @@
 //! once per kind.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::{ParseContext, column_of, push_direct_in};
+use crate::formats::{Candidate, ParseContext, column_of, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -32,9 +31,8 @@ impl super::Format for GemfileLock {
         "`remote:` of `GEM` sections (gem sources) and `PLUGIN SOURCE`, of `GIT` sections (repositories); `PATH` is local; each host once per kind"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        path.file_name()
-            .is_some_and(|name| name == "Gemfile.lock" || name == "gems.locked")
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        matches!(candidate.name(), "Gemfile.lock" | "gems.locked")
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {

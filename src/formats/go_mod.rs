@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::{ParseContext, declared, file_name, push_direct_in};
+use crate::formats::{Candidate, ParseContext, declared, file_name, push_direct_in};
 use crate::model::{Declared, Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::{Location, SourceFile};
 
@@ -41,8 +41,8 @@ impl super::Format for GoMod {
         "`require`, `replace` (local paths need no host; a replacement module is fetched instead), `toolchain` (downloaded through the module proxy), every module in `go.sum`: the module mirror and its storage redirect, and the checksum database; with `--env`, `GOPROXY` (URLs, `direct`, `off`), `GOPRIVATE`/`GONOPROXY` (fetched directly: GitHub/GitLab/Bitbucket repositories, other domains through `?go-get=1`), `GONOSUMDB`, `GOSUMDB`"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        matches!(&*file_name(path), "go.mod" | "go.sum")
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        matches!(candidate.lower_name(), "go.mod" | "go.sum")
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

@@ -14,7 +14,7 @@
 use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::{ParseContext, declared, file_name, warn_plain_http};
+use crate::formats::{Candidate, ParseContext, declared, file_name, warn_plain_http};
 use crate::model::{Installer, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -51,9 +51,9 @@ impl super::Format for Gradle {
         "repositories outside comments: `mavenCentral()`, `google()` (dl.google.com), `gradlePluginPortal()`, `jcenter()`, `maven(\"URL\")`, `maven { url = uri(\"URL\") }` and its spellings, `ivy { url … }`; `publishing` repositories (uploads) are not reported; no repository is implied for dependencies; `plugins { id … version … }` needs the Gradle Plugin Portal unless the settings script's `pluginManagement` repositories replace it (settings scripts govern the builds in their tree)"
     }
 
-    fn matches(&self, path: &Path) -> bool {
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
         matches!(
-            &*file_name(path),
+            candidate.lower_name(),
             "build.gradle" | "build.gradle.kts" | "settings.gradle" | "settings.gradle.kts"
         )
     }

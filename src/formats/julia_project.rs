@@ -13,7 +13,7 @@ use std::path::Path;
 use toml_edit::TableLike;
 
 use crate::formats::toml_support::{self, Reader};
-use crate::formats::{ParseContext, file_name, push_direct_in};
+use crate::formats::{Candidate, ParseContext, file_name, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::{Location, SourceFile};
 
@@ -41,15 +41,12 @@ impl super::Format for JuliaProject {
         "`[deps]` and `[extras]` (the package server, regional servers included), `[sources]` `url`s; manifest entries: `repo-url` (cloned from its host), `git-tree-sha1` (the package server), `path` (local); with `--env`, `JULIA_PKG_SERVER` replaces the server (empty: the General registry from GitHub)"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        let name = file_name(path);
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        let name = candidate.lower_name();
         matches!(
-            &*name,
+            name,
             "project.toml" | "juliaproject.toml" | "manifest.toml" | "juliamanifest.toml"
-        ) || (name.starts_with("manifest-v")
-            && Path::new(&*name)
-                .extension()
-                .is_some_and(|extension| extension == "toml"))
+        ) || (name.starts_with("manifest-v") && candidate.extension() == Some("toml"))
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
@@ -203,8 +200,11 @@ mod tests {
     #[test]
     fn manifests_and_projects_match_by_name() {
         for name in ["Project.toml", "JuliaManifest.toml", "Manifest-v1.11.toml"] {
-            assert!(JuliaProject.matches(Path::new(name)), "{name}");
+            assert!(
+                JuliaProject.matches(&Candidate::new(Path::new(name))),
+                "{name}"
+            );
         }
-        assert!(!JuliaProject.matches(Path::new("pyproject.toml")));
+        assert!(!JuliaProject.matches(&Candidate::new(Path::new("pyproject.toml"))));
     }
 }

@@ -14,7 +14,6 @@
 //! requirements parser reads it, so both formats share one set of rules.
 
 use std::borrow::Cow;
-use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::embedded_requirements::Embedded;
@@ -46,9 +45,8 @@ impl super::Format for JupyterNotebook {
         r"`%pip install`, `!pip install`, `!python -m pip install`, `!uv pip install` in code cells, read as pip's command line (`-i`, `--extra-index-url`, `-f`, `-r` relative to the notebook, `-e`, requirements, URLs); `%conda install` / `!conda install` channels; `!apt-get install` (a compute instance runs Ubuntu); `!npm install`; `!git clone`; evidence is the line in the `.ipynb` file; markdown cells never count. Code cells are also read for run-time downloads as Python source is, with `%env NAME=VALUE` settings, `!wget`/`!curl` URLs, `!python -m spacy download`, and `%%writefile *.py` cells"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        path.extension()
-            .is_some_and(|extension| extension.eq_ignore_ascii_case("ipynb"))
+    fn matches(&self, candidate: &super::Candidate<'_>) -> bool {
+        candidate.extension() == Some("ipynb")
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

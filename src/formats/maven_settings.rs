@@ -8,10 +8,9 @@
 //! nothing.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::formats::pom_xml::{child, children, parse_xml, repository_url};
-use crate::formats::{ParseContext, file_name};
+use crate::formats::{Candidate, ParseContext};
 use crate::model::{Installer, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -36,8 +35,8 @@ impl super::Format for MavenSettings {
         "`<mirrors>`: a mirror of `*` or `external:*` replaces every repository for the POMs in its tree (nearest wins), one of `central` (or `*,!x`) replaces Central, other mirrors add; `<profiles>` repositories add; `<servers>` (credentials) are never read"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "settings.xml"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "settings.xml"
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {

@@ -4,9 +4,8 @@
 //! their own modules (`yarn_lock`, `pnpm_lock`).
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
-use crate::formats::{ParseContext, file_name, push_direct_in};
+use crate::formats::{Candidate, ParseContext, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -31,9 +30,9 @@ impl super::Format for NpmLock {
         "every `resolved` URL (registry tarballs, git and tarball dependencies), each host once"
     }
 
-    fn matches(&self, path: &Path) -> bool {
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
         matches!(
-            &*file_name(path),
+            candidate.lower_name(),
             "package-lock.json" | "npm-shrinkwrap.json"
         )
     }

@@ -4,9 +4,7 @@
 //! (`//host/:_authToken=…`) carry secrets and name no new host: they are skipped, and
 //! nothing from them reaches any output.
 
-use std::path::Path;
-
-use crate::formats::{ParseContext, declared, expand_variables, file_name, warn_plain_http};
+use crate::formats::{Candidate, ParseContext, declared, expand_variables, warn_plain_http};
 use crate::model::{Installer, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -31,8 +29,8 @@ impl super::Format for Npmrc {
         "`registry=` (replaces the default registry for the projects in its tree; nearest wins), `@scope:registry=` (adds one); auth lines are never read into output"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == ".npmrc"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == ".npmrc"
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

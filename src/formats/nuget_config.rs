@@ -7,10 +7,8 @@
 //! above it, which pkgallow does not). `<packageSourceCredentials>` and `<apikeys>` hold
 //! secrets and are never read. Local folders are not hosts.
 
-use std::path::Path;
-
 use crate::formats::pom_xml::{child, children, parse_xml, text_location};
-use crate::formats::{ParseContext, declared, expand_variables, file_name, warn_plain_http};
+use crate::formats::{Candidate, ParseContext, declared, expand_variables, warn_plain_http};
 use crate::model::{Installer, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -35,8 +33,8 @@ impl super::Format for NugetConfig {
         "`<packageSources>`: `<add key value>` adds a feed, `<clear/>` drops nuget.org (the first feed after it replaces it), `<disabledPackageSources>` for nuget.org; applies to the projects in its tree (nearest wins); credentials are never read"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "nuget.config"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "nuget.config"
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

@@ -5,9 +5,7 @@
 //! as tarballs from codeload.github.com); `https://…tgz` specs are downloaded directly;
 //! `file:`, `link:` and `workspace:` are local. Scripts are never run.
 
-use std::path::Path;
-
-use crate::formats::{ParseContext, file_name, push_direct_in};
+use crate::formats::{Candidate, ParseContext, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::{Location, SourceFile};
 
@@ -39,8 +37,8 @@ impl super::Format for PackageJson {
         "`dependencies`, `devDependencies`, `optionalDependencies`, `peerDependencies`: registry packages need the npm registry (or `.npmrc`'s; yarn's registry or `.yarnrc`/`.yarnrc.yml`'s when `packageManager` or a `yarn.lock` or `.yarnrc.yml` beside it says yarn), git specs (`git+https`, `git+ssh`, `github:`, `owner/repo`) their git host, tarball URLs their host; `file:`, `link:`, `workspace:` are local"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "package.json"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "package.json"
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {

@@ -4,10 +4,8 @@
 //! pip reads the `[global]` section and the section of its subcommand; `[install]`
 //! and `[download]`/`[wheel]` are the ones that install packages.
 
-use std::path::Path;
-
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::{ParseContext, declared, expand_variables, file_name, ini, warn_plain_http};
+use crate::formats::{Candidate, ParseContext, declared, expand_variables, ini, warn_plain_http};
 use crate::model::{Installer, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -35,8 +33,8 @@ impl super::Format for PipConf {
         r"`index-url`, `extra-index-url`, `find-links`, `no-index` in `[global]`/`[install]`; applies to the directory tree it sits in (nearest wins)"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        matches!(&*file_name(path), "pip.conf" | "pip.ini")
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        matches!(candidate.lower_name(), "pip.conf" | "pip.ini")
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

@@ -11,12 +11,10 @@
 //! Pipenv expands `${VAR}` in source URLs (credentials, usually); like pip's, they are
 //! expanded only with `--env`.
 
-use std::path::Path;
-
 use toml_edit::Item;
 
 use crate::formats::toml_support::{IndexPin, Reader};
-use crate::formats::{ParseContext, expand_variables, file_name, toml_support};
+use crate::formats::{Candidate, ParseContext, expand_variables, toml_support};
 use crate::model::{Declared, Installer, Kind, Manifest, Role};
 use crate::remote;
 use crate::source::{Location, SourceFile};
@@ -45,8 +43,8 @@ impl super::Format for Pipfile {
         r"`[[source]]` (the first replaces the default index), git and file dependencies"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "pipfile"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "pipfile"
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
@@ -167,6 +165,7 @@ mod tests {
 
     use super::*;
     use crate::formats::Format;
+    use std::path::Path;
 
     fn manifest(text: &str) -> Manifest {
         parse(&SourceFile::new("Pipfile", text), &ParseContext::default())
@@ -189,9 +188,9 @@ mod tests {
 
     #[test]
     fn matches_pipfile_not_its_lock() {
-        assert!(Pipfile.matches(Path::new("app/Pipfile")));
-        assert!(Pipfile.matches(Path::new("pipfile")));
-        assert!(!Pipfile.matches(Path::new("Pipfile.lock")));
+        assert!(Pipfile.matches(&Candidate::new(Path::new("app/Pipfile"))));
+        assert!(Pipfile.matches(&Candidate::new(Path::new("pipfile"))));
+        assert!(!Pipfile.matches(&Candidate::new(Path::new("Pipfile.lock"))));
     }
 
     #[test]

@@ -7,13 +7,12 @@
 //! the lock keeps the canonical URLs; it lives outside the repository.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use saphyr::{LoadableYamlNode, MarkedYamlOwned, YamlDataOwned};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::conda_environment::{entry, location, scalar_text};
-use crate::formats::{ParseContext, file_name, push_direct_in};
+use crate::formats::{Candidate, ParseContext, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -38,8 +37,8 @@ impl super::Format for PixiLock {
         "every environment's `channels[].url` and `indexes`, and every package URL (`conda:` as channel hosts, `pypi:` as Python file hosts, `git+` as repositories; `kind:`/`url:` in older locks), each host once per kind"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "pixi.lock"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "pixi.lock"
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {

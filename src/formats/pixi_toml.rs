@@ -7,12 +7,10 @@
 //! `find-links` URLs are read); `git`/`url` dependencies come from their host, `path` is
 //! local. With Python packages, pixi also downloads its conda-to-Python name mapping.
 
-use std::path::Path;
-
 use toml_edit::TableLike;
 
 use crate::formats::toml_support::{self, Reader, key_path};
-use crate::formats::{ParseContext, expand_variables, file_name};
+use crate::formats::{Candidate, ParseContext, expand_variables};
 use crate::model::{CondaChannel, Installer, Kind, Manifest, Role};
 use crate::remote;
 use crate::source::SourceFile;
@@ -43,8 +41,8 @@ impl super::Format for PixiToml {
         "`[workspace]`/`[project]` and `[feature.*]` `channels` and per-dependency `channel` (resolved like conda channel names, without `.condarc`), `[pypi-options]` `index-url` (replaces the Python default), `extra-index-urls`, `find-links`, `[pypi-dependencies]` (also under `[feature.*]`/`[target.*]`: names need the index, `git`/`url` their host, `path` is local), and the conda-to-PyPI name mapping pixi downloads when there are PyPI dependencies"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "pixi.toml"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "pixi.toml"
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

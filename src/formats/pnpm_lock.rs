@@ -6,10 +6,9 @@
 //! `resolution: {type: git, repo: URL, commit: …}`. Each host is reported once.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::{ParseContext, column_of, file_name, push_direct_in};
+use crate::formats::{Candidate, ParseContext, column_of, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -34,8 +33,8 @@ impl super::Format for PnpmLock {
         "`resolution: {integrity: …}` needs the registry (`.npmrc`'s, default the npm registry), `resolution: {tarball: URL}` and `{type: git, repo: URL}` their host, each host once"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "pnpm-lock.yaml"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "pnpm-lock.yaml"
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {

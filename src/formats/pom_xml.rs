@@ -8,12 +8,11 @@
 //! are not read.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use roxmltree::{Document, Node};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::{ParseContext, declared, file_name, warn_plain_http};
+use crate::formats::{Candidate, ParseContext, declared, warn_plain_http};
 use crate::model::{Declared, Installer, Manifest, Role};
 use crate::source::{Location, SourceFile};
 
@@ -38,8 +37,8 @@ impl super::Format for PomXml {
         "every POM needs Maven Central (dependencies and build plugins) unless a settings mirror replaces it; `<repositories>` and `<pluginRepositories>` (also in profiles) add repositories, `<id>central</id>` replaces Central; `${property}` from `<properties>`; `<distributionManagement>` (deploy only) is not reported"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "pom.xml"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "pom.xml"
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {

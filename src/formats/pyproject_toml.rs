@@ -25,12 +25,10 @@
 //! The typed, span-aware TOML walker shared with the Pipfile and `uv.toml` parsers is
 //! [`crate::formats::toml_support::Reader`].
 
-use std::path::Path;
-
 use toml_edit::{Item, TableLike};
 
 use crate::formats::toml_support::{IndexPin, Reader};
-use crate::formats::{ParseContext, expand_variables, file_name, toml_support, uv_toml};
+use crate::formats::{Candidate, ParseContext, expand_variables, toml_support, uv_toml};
 use crate::model::{Installer, Kind, Manifest, Role};
 use crate::remote;
 use crate::source::{Location, SourceFile};
@@ -56,8 +54,8 @@ impl super::Format for PyprojectToml {
         r"PEP 621 dependencies and optional dependencies, `[build-system] requires`, `[tool.uv]` (indexes with `default`/`explicit`, sources), `[tool.poetry]` sources and git/url dependencies, `[tool.pdm]` sources, `[tool.pixi]` (read as `pixi.toml`)"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "pyproject.toml"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "pyproject.toml"
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
@@ -451,6 +449,7 @@ mod tests {
     use super::*;
     use crate::formats::Format;
     use crate::model::Declared;
+    use std::path::Path;
 
     fn manifest(text: &str) -> Manifest {
         parse(
@@ -480,8 +479,8 @@ mod tests {
 
     #[test]
     fn matches_only_pyproject() {
-        assert!(PyprojectToml.matches(Path::new("a/pyproject.toml")));
-        assert!(!PyprojectToml.matches(Path::new("pyproject.toml.bak")));
+        assert!(PyprojectToml.matches(&Candidate::new(Path::new("a/pyproject.toml"))));
+        assert!(!PyprojectToml.matches(&Candidate::new(Path::new("pyproject.toml.bak"))));
     }
 
     #[test]

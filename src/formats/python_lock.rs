@@ -16,7 +16,7 @@ use toml_edit::{Item, TableLike};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::toml_support::{self, Reader};
-use crate::formats::{ParseContext, declared, file_name, push_direct};
+use crate::formats::{Candidate, ParseContext, declared, file_name, push_direct};
 use crate::model::{Installer, Kind, Manifest, Role};
 use crate::source::{Location, SourceFile};
 
@@ -69,8 +69,8 @@ impl super::Format for PythonLock {
         r"exact URLs: the index each package was locked from, every sdist and wheel URL, git sources; packages a lock records without a URL need the default index (or what the project replaced it with); each host is reported once per kind, at its first occurrence"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        lock_of(&file_name(path)).is_some()
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        lock_of(candidate.lower_name()).is_some()
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {

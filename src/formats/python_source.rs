@@ -8,9 +8,8 @@
 //! warning at the first error; the calls in the rest of it still count (tree-sitter
 //! recovers around the broken statement). The code is never run or imported.
 
-use std::path::Path;
-
 use crate::diagnostic::{Code, Diagnostic};
+use crate::formats::Candidate;
 use crate::formats::ParseContext;
 use crate::formats::python_calls::{self, Found};
 use crate::model::{Installer, Manifest, Role, RuntimeUse};
@@ -37,14 +36,13 @@ impl super::Format for PythonSource {
         r#"run-time downloads (kind `runtime`): `from_pretrained`, `hf_hub_download`, `snapshot_download`, `load_dataset`, `pipeline(model=…)`, `SentenceTransformer(…)`, `timm.create_model(…, pretrained=True)`, `torch.hub.load`, torchvision `weights=`, Keras `weights="imagenet"`, `nltk.download`, `spacy.load`/`spacy.cli.download`, `tiktoken.get_encoding`, `whisper.load_model`, scikit-learn `fetch_*`, `tfds.load`, `gensim.downloader`, `YOLO(…)`, `wandb.init`, `MLClient`, `OpenAI`/`AzureOpenAI`; literal `http(s)://` URLs passed to requests, httpx, urllib, wget, `curl` commands and pandas readers; `os.environ[…] = …` settings (`HF_ENDPOINT`, `HF_HUB_OFFLINE`, …). Parsed with tree-sitter: comments and docstrings never count; local paths are no hosts"#
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        path.extension()
-            .is_some_and(|extension| extension.eq_ignore_ascii_case("py"))
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.extension() == Some("py")
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {
         let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Code);
-        if !python_calls::may_contain_calls(&file.text) {
+        if self.says_nothing(&file.text) {
             return manifest;
         }
         let scan = python_calls::scan(&file.text);
@@ -65,6 +63,10 @@ impl super::Format for PythonSource {
             .map(|(found, row, column)| runtime_use(found, location_of(file, row, column)))
             .collect();
         manifest
+    }
+
+    fn says_nothing(&self, text: &str) -> bool {
+        !python_calls::may_contain_calls(text)
     }
 }
 

@@ -9,10 +9,8 @@
 //! `local::` (nothing). A `DESCRIPTION` without a `Package:` field is not an R
 //! package's and gives nothing.
 
-use std::path::Path;
-
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::{ParseContext, declared, expand_variables, push_direct_in};
+use crate::formats::{Candidate, ParseContext, declared, expand_variables, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::{Location, SourceFile};
 
@@ -39,8 +37,8 @@ impl super::Format for RDescription {
         "`Depends` (not `R`), `Imports`, `LinkingTo` (need the repositories: CRAN's cloud mirror by default), `Additional_repositories` (add), `biocViews` (Bioconductor), `Remotes`: `owner/repo` and `github::` (GitHub's API), `gitlab::`, `bitbucket::`, `git::`, `svn::`, `url::`, `bioc::`, `cran::`, `local::`"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        path.file_name().is_some_and(|name| name == "DESCRIPTION")
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.name() == "DESCRIPTION"
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

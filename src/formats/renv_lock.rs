@@ -6,12 +6,10 @@
 //! from their `RemoteUrl`. JSON has no positions: evidence is the line where the value
 //! is written, found in the text.
 
-use std::path::Path;
-
 use serde_json::Value;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::{ParseContext, declared, file_name, push_direct_in};
+use crate::formats::{Candidate, ParseContext, declared, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::{Location, SourceFile};
 
@@ -36,8 +34,8 @@ impl super::Format for RenvLock {
         "`R.Repositories[].URL` (the first replaces CRAN's default), packages by `Source`: `Repository` (the repositories), `GitHub`/`GitLab`/`Bitbucket` (their `RemoteHost`, GitHub's API by default), `Bioconductor`, `URL` and `git` (`RemoteUrl`)"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "renv.lock"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "renv.lock"
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {

@@ -20,7 +20,7 @@ use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::{
-    ParseContext, column_of, declared, expand_variables, file_name, push_direct, warn_plain_http,
+    Candidate, ParseContext, column_of, declared, expand_variables, push_direct, warn_plain_http,
 };
 use crate::model::{Include, Installer, Kind, Manifest, Role};
 use crate::remote;
@@ -47,21 +47,18 @@ impl super::Format for RequirementsTxt {
         r"`-i/--index-url` (replaces the default index), `--extra-index-url` (adds), `--no-index` (removes all), `-f/--find-links`, `--trusted-host`, `-r`/`-c` (relative to the including file; cycles reported; remote includes reported as hosts, not followed), `-e`, per-requirement `--hash`/`--config-settings`/`--global-option`, PEP 508 requirements (via `pep508_rs`), `name @ URL`, bare archive URLs, VCS URLs (`git+https`, `git+ssh` → port 22, `hg+`, `svn+`, `bzr+`), local paths (no host), line continuations and comments as pip reads them"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        let name = file_name(path);
-        let extension = Path::new(&*name).extension().and_then(|e| e.to_str());
-        let text_like = matches!(extension, Some("txt" | "in"));
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        let name = candidate.lower_name();
+        let text_like = matches!(candidate.extension(), Some("txt" | "in"));
         if !text_like {
             return false;
         }
         if name.contains("requirements") || name.starts_with("constraints") {
             return true;
         }
-        let parent = path
-            .parent()
-            .and_then(Path::file_name)
-            .map(|parent| parent.to_string_lossy().to_ascii_lowercase());
-        parent.as_deref() == Some("requirements")
+        candidate
+            .directory()
+            .is_some_and(|directory| directory.eq_ignore_ascii_case("requirements"))
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
@@ -981,10 +978,10 @@ mod tests {
             "constraints-3.11.txt",
             "requirements.in",
         ] {
-            assert!(format.matches(Path::new(path)), "{path}");
+            assert!(format.matches(&Candidate::new(Path::new(path))), "{path}");
         }
         for path in ["notes.txt", "requirements.md", "reqs/base.txt"] {
-            assert!(!format.matches(Path::new(path)), "{path}");
+            assert!(!format.matches(&Candidate::new(Path::new(path))), "{path}");
         }
     }
 }

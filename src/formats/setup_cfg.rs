@@ -3,10 +3,8 @@
 //! (URLs that setuptools' legacy installer reads and pip has ignored since pip 19). No
 //! code runs: `setup.py` is never executed.
 
-use std::path::Path;
-
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::{ParseContext, file_name, ini, push_direct};
+use crate::formats::{Candidate, ParseContext, ini, push_direct};
 use crate::model::{Installer, Kind, Manifest, Role};
 use crate::remote;
 use crate::source::SourceFile;
@@ -32,8 +30,8 @@ impl super::Format for SetupCfg {
         r"`install_requires`, `setup_requires`, `extras_require`, `dependency_links` (reported, with a warning that pip ignores them)"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "setup.cfg"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "setup.cfg"
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {

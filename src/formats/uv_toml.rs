@@ -14,13 +14,11 @@
 //!
 //! uv expands no environment variables in these files, so nothing here is expanded.
 
-use std::path::Path;
-
 use toml_edit::{Item, TableLike};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::toml_support::{IndexPin, Reader, key_path};
-use crate::formats::{ParseContext, file_name, toml_support};
+use crate::formats::{Candidate, ParseContext, toml_support};
 use crate::model::{Installer, Kind, Manifest, Role};
 use crate::source::{Location, SourceFile};
 
@@ -45,8 +43,8 @@ impl super::Format for UvToml {
         r"the same keys as `[tool.uv]`; uv never reads pip's configuration and pip never reads uv's"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "uv.toml"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "uv.toml"
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {
@@ -245,6 +243,7 @@ mod tests {
     use super::*;
     use crate::formats::Format;
     use crate::model::Declared;
+    use std::path::Path;
 
     fn manifest(text: &str) -> Manifest {
         parse(&SourceFile::new("uv.toml", text))
@@ -267,8 +266,8 @@ mod tests {
 
     #[test]
     fn matches_only_uv_toml() {
-        assert!(UvToml.matches(Path::new("sub/uv.toml")));
-        assert!(!UvToml.matches(Path::new("uv.lock")));
+        assert!(UvToml.matches(&Candidate::new(Path::new("sub/uv.toml"))));
+        assert!(!UvToml.matches(&Candidate::new(Path::new("uv.lock"))));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::formats::{ParseContext, column_of, file_name, push_direct_in};
+use crate::formats::{Candidate, ParseContext, column_of, file_name, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -30,9 +30,9 @@ impl super::Format for WrapperProperties {
         "`distributionUrl` (Gradle's: services.gradle.org and the hosts it redirects to) and `wrapperUrl`"
     }
 
-    fn matches(&self, path: &Path) -> bool {
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
         matches!(
-            &*file_name(path),
+            candidate.lower_name(),
             "gradle-wrapper.properties" | "maven-wrapper.properties"
         )
     }

@@ -8,10 +8,9 @@
 //! `link:`, `file:` and `exec:` are local. A `patch:` resolution needs what it patches.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::{ParseContext, column_of, file_name, push_direct_in};
+use crate::formats::{Candidate, ParseContext, column_of, push_direct_in};
 use crate::model::{Ecosystem, Installer, Kind, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -36,8 +35,8 @@ impl super::Format for YarnLock {
         "yarn 1: every `resolved` URL, each host once; yarn 2+ (`__metadata:`): `resolution: \"name@npm:…\"` needs the registry of `.yarnrc.yml` (default yarn's registry host), `https:`/`git+…`/`github:` resolutions their host, `workspace:`/`portal:`/`link:`/`file:` nothing; a `package.json` beside it is installed by that yarn"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == "yarn.lock"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == "yarn.lock"
     }
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {

@@ -4,10 +4,8 @@
 //! scope. Auth lines (`"//host/:_authToken" …`) carry secrets and name no new host:
 //! they are skipped and nothing from them reaches any output.
 
-use std::path::Path;
-
 use crate::formats::{
-    ParseContext, column_of, declared, expand_variables, file_name, warn_plain_http,
+    Candidate, ParseContext, column_of, declared, expand_variables, warn_plain_http,
 };
 use crate::model::{Installer, Manifest, Role};
 use crate::source::SourceFile;
@@ -33,8 +31,8 @@ impl super::Format for Yarnrc {
         "`registry \"URL\"` (replaces the default registry for the yarn 1 projects in its tree, over `.npmrc`; nearest wins), `\"@scope:registry\" \"URL\"` (adds one); auth lines are never read into output"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        file_name(path) == ".yarnrc"
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        candidate.lower_name() == ".yarnrc"
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {

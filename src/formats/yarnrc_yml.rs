@@ -6,13 +6,11 @@
 //! `npmAuthToken`, `npmAuthIdent` and `npmRegistries` (per-registry credentials) are
 //! never read, so nothing from them reaches any output.
 
-use std::path::Path;
-
 use saphyr::{LoadableYamlNode, MarkedYamlOwned, YamlDataOwned};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::conda_environment::{entry, key_text, location, scalar_text};
-use crate::formats::{ParseContext, declared, expand_variables, file_name, warn_plain_http};
+use crate::formats::{Candidate, ParseContext, declared, expand_variables, warn_plain_http};
 use crate::model::{Installer, Manifest, Role};
 use crate::source::SourceFile;
 
@@ -37,8 +35,8 @@ impl super::Format for YarnrcYml {
         "`npmRegistryServer` (replaces the default registry, yarn's registry host, for the yarn 2+ projects in its tree; nearest wins; `.npmrc` is not read by yarn 2+), `npmScopes.<scope>.npmRegistryServer` (adds one); `${VAR:-fallback}`; credentials are never read"
     }
 
-    fn matches(&self, path: &Path) -> bool {
-        matches!(&*file_name(path), ".yarnrc.yml" | ".yarnrc.yaml")
+    fn matches(&self, candidate: &Candidate<'_>) -> bool {
+        matches!(candidate.lower_name(), ".yarnrc.yml" | ".yarnrc.yaml")
     }
 
     fn parse(&self, file: &SourceFile, context: &ParseContext) -> Manifest {
