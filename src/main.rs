@@ -7,12 +7,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// A scan allocates and frees many small strings and vectors on every core (lines of
-/// notebooks, YAML nodes, parse trees); mimalloc does that in about half the time of the
-/// system allocator. Only the binary uses it: the library leaves the choice to its users.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = pkgallow::cli::Cli::parse();
     match pkgallow::run(&cli) {
