@@ -47,6 +47,9 @@ enum Shape {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Cue {
     Parse,
+    /// `MLClient(`: worth a parse like [`Cue::Parse`], and what it finds is known without
+    /// one (see [`client_call`]).
+    Client,
     Url,
     UrlCall,
     CreateModel,
@@ -148,7 +151,12 @@ fn cues(text: &str) -> Vec<(usize, Cue)> {
                 && trigger.as_bytes() == word
                 && has_shape(bytes, start, index, *shape)
             {
-                found.push((start, *cue));
+                let cue = if word == b"MLClient" && has_shape(bytes, start, index, Shape::Call) {
+                    Cue::Client
+                } else {
+                    *cue
+                };
+                found.push((start, cue));
             }
         }
         if word.starts_with(b"fetch_") && has_shape(bytes, start, index, Shape::Call) {
@@ -168,7 +176,7 @@ fn worth_parsing(cues: impl IntoIterator<Item = Cue>) -> bool {
     let (mut url, mut url_call, mut create_model, mut timm) = (false, false, false, false);
     for cue in cues {
         match cue {
-            Cue::Parse => return true,
+            Cue::Parse | Cue::Client => return true,
             Cue::Url => url = true,
             Cue::UrlCall => url_call = true,
             Cue::CreateModel => create_model = true,
@@ -421,11 +429,21 @@ fn scan_with(source: &str, cues: Option<&[(usize, Cue)]>) -> Scan {
         };
         for statement in statements(source, &lines) {
             let pieces = match cues {
-                None => vec![Piece::whole(&statement)],
+                None => vec![Work::Parse(Piece::whole(&statement))],
                 Some(cues) => pieces(source, &lines, &statement, cues),
             };
             for piece in pieces {
-                parse_piece(parser, source, &piece, &mut scan);
+                match piece {
+                    Work::Parse(piece) => parse_piece(parser, source, &piece, &mut scan),
+                    Work::Client { row, column } => scan.found.push((
+                        Found::Library {
+                            library: AZURE_ML,
+                            fetches: None,
+                        },
+                        row,
+                        column,
+                    )),
+                }
             }
         }
     });
@@ -463,7 +481,7 @@ fn pieces(
     lines: &[LogicalLine],
     statement: &Statement,
     cues: &[(usize, Cue)],
-) -> Vec<Piece> {
+) -> Vec<Work> {
     let first_cue = cues.partition_point(|(offset, _)| *offset < statement.start);
     let last_cue = cues.partition_point(|(offset, _)| *offset < statement.end);
     let cues = &cues[first_cue..last_cue];
@@ -479,8 +497,34 @@ fn pieces(
             .min(statement.end);
         let from = cues.partition_point(|(offset, _)| *offset < line.start);
         let to = cues.partition_point(|(offset, _)| *offset < end);
-        if !worth_parsing(cues[from..to].iter().map(|(_, cue)| *cue)) {
+        let line_cues = &cues[from..to];
+        if !worth_parsing(line_cues.iter().map(|(_, cue)| *cue)) {
             continue;
+        }
+        // A line whose only reason to parse is `MLClient(…)` (an Azure ML notebook has
+        // several, and they were four fifths of all parsing) reports it without a parse.
+        let others = line_cues.iter().filter(|(_, cue)| *cue != Cue::Client);
+        if !worth_parsing(others.map(|(_, cue)| *cue)) {
+            let calls: Option<Vec<usize>> = line_cues
+                .iter()
+                .filter(|(_, cue)| *cue == Cue::Client)
+                .map(|(offset, _)| client_call(source, line.start, *offset))
+                .collect();
+            if let Some(calls) = calls {
+                pieces.extend(calls.into_iter().map(|start| {
+                    // Rows and byte columns, as tree-sitter reports them.
+                    let head = &source[line.start..start];
+                    let newlines = head.bytes().filter(|byte| *byte == b'\n').count();
+                    let column = head
+                        .rfind('\n')
+                        .map_or(start - line.start, |at| head.len() - at - 1);
+                    Work::Client {
+                        row: line.row + newlines,
+                        column,
+                    }
+                }));
+                continue;
+            }
         }
         let text = &source[line.start..line.code_end];
         let indent = text.len() - text.trim_start_matches([' ', '\t', '\x0c']).len();
@@ -492,17 +536,100 @@ fn pieces(
             .iter()
             .any(|word| clause_keyword(code, word));
         if code.starts_with('@') || clause {
-            return vec![Piece::whole(statement)];
+            return vec![Work::Parse(Piece::whole(statement))];
         }
-        pieces.push(Piece {
+        pieces.push(Work::Parse(Piece {
             start: line.start + indent,
             end: line.start + indent + code.len(),
             row: line.row,
             indent,
             header: code.ends_with(':'),
-        });
+        }));
     }
     pieces
+}
+
+/// What to do for a piece of a statement.
+enum Work {
+    Parse(Piece),
+    /// An `MLClient(…)` call starting at this 0-based row and byte column: an Azure ML
+    /// finding there.
+    Client {
+        row: usize,
+        column: usize,
+    },
+}
+
+/// Where the call of `MLClient(` at `offset` starts — the start of its dotted name
+/// (`azure.ai.ml.MLClient(` starts at `azure`), which is where a parse would report it
+/// — when that is plain: the word is code (not in a string or comment of its logical
+/// line, which starts at `line_start`) and the name is a chain of identifiers. `None`
+/// sends the line to the parser.
+fn client_call(source: &str, line_start: usize, offset: usize) -> Option<usize> {
+    let bytes = source.as_bytes();
+    if !in_code(&bytes[line_start..offset]) {
+        return None;
+    }
+    let mut start = offset;
+    while start > line_start && bytes[start - 1] == b'.' {
+        let mut word = start - 1;
+        while word > line_start && is_identifier_byte(bytes[word - 1]) {
+            word -= 1;
+        }
+        if word == start - 1 || bytes[word].is_ascii_digit() {
+            // `f().MLClient(`, `x[0].MLClient(`: the call starts elsewhere.
+            return None;
+        }
+        start = word;
+    }
+    // `x .MLClient(` and other spellings a parse handles.
+    let before = bytes[line_start..start].trim_ascii_end();
+    (!before.ends_with(b".")).then_some(start)
+}
+
+/// Whether the end of this start of a logical line is code: outside strings and
+/// comments (the same lexing as [`logical_lines`]).
+fn in_code(text: &[u8]) -> bool {
+    let mut index = 0;
+    while index < text.len() {
+        match text[index] {
+            b'#' => {
+                // To the end of its physical line.
+                match text[index..].iter().position(|byte| *byte == b'\n') {
+                    Some(newline) => index += newline,
+                    None => return false,
+                }
+            }
+            quote @ (b'\'' | b'"') => {
+                let triple =
+                    text.get(index + 1) == Some(&quote) && text.get(index + 2) == Some(&quote);
+                index += if triple { 3 } else { 1 };
+                loop {
+                    match text.get(index) {
+                        None => return false,
+                        Some(b'\\') => index += 2,
+                        Some(byte) if *byte == quote => {
+                            if !triple {
+                                break;
+                            }
+                            if text.get(index + 1) == Some(&quote)
+                                && text.get(index + 2) == Some(&quote)
+                            {
+                                index += 2;
+                                break;
+                            }
+                            index += 1;
+                        }
+                        Some(b'\n') if !triple => break,
+                        Some(_) => index += 1,
+                    }
+                }
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    true
 }
 
 /// Parses one piece and collects its findings at their places in the source.
@@ -1363,6 +1490,35 @@ mod tests {
         assert_eq!(found, scan_with(&decorated, None).found);
         assert_eq!(found.len(), 2);
         assert_eq!((found[1].1, found[1].2), (4, 5));
+    }
+
+    #[test]
+    fn client_calls_found_without_a_parse_are_where_a_parse_finds_them() {
+        for source in [
+            "c = MLClient(cred, sub, rg, ws)\n",
+            "c = azure.ai.ml.MLClient(cred)\n",
+            "c = get().MLClient(cred)\n",
+            "c = x[0].MLClient(cred)\n",
+            "c = x .MLClient(cred)\n",
+            "print('MLClient(')\n",
+            "x = 1  # MLClient(\n",
+            "c = [MLClient(a), MLClient(b)]\n",
+            "c = (\n    1,\n    MLClient(a),\n)\n",
+            "s = '''\nMLClient(\n'''\nc = MLClient(a)\n",
+            "c = f'{MLClient(a)}'\n",
+            "if x:\n    c = MLClient(a)\nelse:\n    c = MLClient.from_config(b)\n",
+            "c = MLClient(a, weights='imagenet')\n",
+            "c = MLClient(MLClient(a))\n",
+            "s = 'it\\'s'; c = MLClient(a)\n",
+        ] {
+            assert_eq!(
+                scan(source).found,
+                scan_with(source, None).found,
+                "in:\n{source}"
+            );
+        }
+        assert_eq!(scan("c = (\n    1,\n    MLClient(a),\n)\n").found[0].1, 2);
+        assert!(scan("print('MLClient(')\n").found.is_empty());
     }
 
     #[test]
