@@ -55,8 +55,7 @@ impl super::Format for AzuremlAsset {
             // Compute, data, workspace and pipeline definitions that name nothing that
             // installs are only checked for syntax errors, without building their tree:
             // building it was most of the cost of a tree of Azure ML examples.
-            let Some(error) = saphyr_parser::Parser::new_from_str(&file.text).find_map(Result::err)
-            else {
+            let Some(error) = conda_environment::first_yaml_error(&file.text) else {
                 let name = if declares_azureml_schema(file) {
                     NAME
                 } else {
@@ -76,17 +75,11 @@ impl super::Format for AzuremlAsset {
                     return conda_environment::parse_loaded(file, context, Err(error));
                 }
                 let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Install);
-                manifest.diagnostics.push(
-                    Diagnostic::at(
-                        Code::SyntaxError,
-                        file,
-                        file.line_location(error.marker().line().max(1), error.marker().col() + 1),
-                        format!("not valid YAML: {}", error.info()),
-                    )
-                    .with_help(
+                manifest
+                    .diagnostics
+                    .push(conda_environment::yaml_error(file, &error).with_help(
                         "a `{{placeholder}}` template must be rendered before it is valid YAML",
-                    ),
-                );
+                    ));
                 return manifest;
             }
         };

@@ -112,12 +112,7 @@ pub(crate) fn parse_loaded(
         Ok(documents) => documents,
         Err(error) => {
             if named_like_conda {
-                manifest.diagnostics.push(Diagnostic::at(
-                    Code::SyntaxError,
-                    file,
-                    file.line_location(error.marker().line().max(1), error.marker().col() + 1),
-                    format!("not valid YAML: {}", error.info()),
-                ));
+                manifest.diagnostics.push(yaml_error(file, &error));
             }
             return manifest;
         }
@@ -310,6 +305,22 @@ fn channel_urls_builtin(channel: &str, no_defaults: bool) -> Vec<String> {
         return vec![channel.to_string()];
     }
     vec![format!("{CHANNEL_ALIAS}/{channel}")]
+}
+
+/// A YAML syntax error as every YAML reader reports it, at saphyr's marker.
+pub(crate) fn yaml_error(file: &SourceFile, error: &saphyr::ScanError) -> Diagnostic {
+    Diagnostic::at(
+        Code::SyntaxError,
+        file,
+        file.line_location(error.marker().line().max(1), error.marker().col() + 1),
+        format!("not valid YAML: {}", error.info()),
+    )
+}
+
+/// The first syntax error of a YAML text, found by the event parser alone: no tree is
+/// built, which is most of what loading costs.
+pub(crate) fn first_yaml_error(text: &str) -> Option<saphyr::ScanError> {
+    saphyr_parser::Parser::new_from_str(text).find_map(Result::err)
 }
 
 pub(crate) fn location(file: &SourceFile, node: &MarkedYamlOwned) -> Location {

@@ -6,8 +6,7 @@
 
 use saphyr::{LoadableYamlNode, MarkedYamlOwned, YamlDataOwned};
 
-use crate::diagnostic::{Code, Diagnostic};
-use crate::formats::conda_environment::{entry, key_text, location, scalar_text};
+use crate::formats::conda_environment::{entry, key_text, location, scalar_text, yaml_error};
 use crate::formats::{Candidate, ParseContext, expand_variables};
 use crate::model::{CondaConfig, Installer, Manifest, Role};
 use crate::source::SourceFile;
@@ -42,12 +41,7 @@ impl super::Format for Condarc {
         let documents = match MarkedYamlOwned::load_from_str(&file.text) {
             Ok(documents) => documents,
             Err(error) => {
-                manifest.diagnostics.push(Diagnostic::at(
-                    Code::SyntaxError,
-                    file,
-                    file.line_location(error.marker().line().max(1), error.marker().col() + 1),
-                    format!("not valid YAML: {}", error.info()),
-                ));
+                manifest.diagnostics.push(yaml_error(file, &error));
                 return manifest;
             }
         };

@@ -46,12 +46,9 @@ impl super::Format for PixiLock {
         let documents = match MarkedYamlOwned::load_from_str(&file.text) {
             Ok(documents) => documents,
             Err(error) => {
-                manifest.diagnostics.push(Diagnostic::at(
-                    Code::SyntaxError,
-                    file,
-                    file.line_location(error.marker().line().max(1), error.marker().col() + 1),
-                    format!("not valid YAML: {}", error.info()),
-                ));
+                manifest
+                    .diagnostics
+                    .push(crate::formats::conda_environment::yaml_error(file, &error));
                 return manifest;
             }
         };

@@ -532,9 +532,7 @@ fn pieces(
         if code.is_empty() {
             continue;
         }
-        let clause = ["else", "elif", "except", "finally", "case"]
-            .iter()
-            .any(|word| clause_keyword(code, word));
+        let clause = CLAUSES.iter().any(|word| clause_keyword(code, word));
         if code.starts_with('@') || clause {
             return vec![Work::Parse(Piece::whole(statement))];
         }
@@ -842,9 +840,7 @@ fn statements(source: &str, lines: &[LogicalLine]) -> Vec<Statement> {
         let head = text.as_bytes().first().copied();
         let starts_statement = head
             .is_some_and(|head| !matches!(head, b' ' | b'\t' | b'\r' | b'\n' | b'#' | b'\x0c'))
-            && !["else", "elif", "except", "finally"]
-                .iter()
-                .any(|word| clause_keyword(text, word));
+            && !CLAUSES[..4].iter().any(|word| clause_keyword(text, word));
         if starts_statement && !decorated && index > first {
             statements.push(Statement {
                 start: lines[first].start,
@@ -877,6 +873,11 @@ fn top_level_statements(source: &str) -> Vec<(usize, usize, usize)> {
         .map(|statement| (statement.start, statement.end, statement.row))
         .collect()
 }
+
+/// Keywords that open a clause of the compound statement before them (`case` only inside
+/// a `match`, so it never starts a top-level statement's clause): such a line cannot be
+/// parsed alone.
+const CLAUSES: [&str; 5] = ["else", "elif", "except", "finally", "case"];
 
 /// Whether a line starts with the keyword `word` (not a longer name).
 fn clause_keyword(line: &str, word: &str) -> bool {

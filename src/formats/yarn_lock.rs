@@ -155,11 +155,6 @@ fn berry_source(reference: &str) -> Option<(Kind, String)> {
 /// The first YAML syntax error of a file, found by streaming parser events: lockfiles
 /// run to megabytes, and no tree is needed to check them.
 pub(crate) fn yaml_syntax_error(file: &SourceFile) -> Option<Diagnostic> {
-    let error = saphyr_parser::Parser::new_from_str(&file.text).find_map(Result::err)?;
-    Some(Diagnostic::at(
-        Code::SyntaxError,
-        file,
-        file.line_location(error.marker().line().max(1), error.marker().col() + 1),
-        format!("not valid YAML: {}", error.info()),
-    ))
+    let error = crate::formats::conda_environment::first_yaml_error(&file.text)?;
+    Some(crate::formats::conda_environment::yaml_error(file, &error))
 }
