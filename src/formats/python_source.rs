@@ -42,9 +42,8 @@ impl super::Format for PythonSource {
 
     fn parse(&self, file: &SourceFile, _context: &ParseContext) -> Manifest {
         let mut manifest = Manifest::new(&file.path, NAME, Installer::Pip, Role::Code);
-        if self.says_nothing(&file.text) {
-            return manifest;
-        }
+        // `scan` finds the trigger words itself and stops when there are none; discovery
+        // has usually asked `says_nothing` already.
         let scan = python_calls::scan(&file.text);
         if let Some((row, column)) = scan.syntax_error {
             manifest.diagnostics.push(
