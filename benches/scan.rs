@@ -43,7 +43,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use ignore::WalkBuilder;
 use nix::sys::resource::{UsageWho, getrusage};
 use pkgallow::formats::ParseContext;
 use pkgallow::formats::requirements_txt;
@@ -491,19 +490,10 @@ fn outputs_identical(binary: &Path, args: &[&str], scratch: &Path) -> bool {
     !first.is_empty() && first == second
 }
 
-/// The walk `src/discover.rs` does, with the same settings, counting files.
+/// The walk `src/discover.rs` does (the same builder), counting files.
 fn bare_walk(root: &Path) -> usize {
-    let walker = WalkBuilder::new(root)
-        .hidden(false)
-        .git_ignore(true)
-        .git_exclude(true)
-        .require_git(false)
-        .parents(false)
-        .follow_links(true)
-        .filter_entry(|entry| entry.file_name() != ".git")
-        .sort_by_file_name(std::cmp::Ord::cmp)
-        .build();
-    walker
+    pkgallow::discover::walk_builder(root)
+        .build()
         .filter_map(Result::ok)
         .filter(|entry| entry.file_type().is_some_and(|kind| kind.is_file()))
         .count()
@@ -625,7 +615,10 @@ fn release_binary() -> PathBuf {
 
 fn newest_source(directory: &Path) -> SystemTime {
     let mut newest = SystemTime::UNIX_EPOCH;
-    for entry in WalkBuilder::new(directory).build().filter_map(Result::ok) {
+    for entry in ignore::WalkBuilder::new(directory)
+        .build()
+        .filter_map(Result::ok)
+    {
         if let Ok(modified) = std::fs::metadata(entry.path()).and_then(|meta| meta.modified()) {
             newest = newest.max(modified);
         }

@@ -23,4 +23,5 @@ mod robustness;
 mod schema;
 mod semantics;
 mod support;
+mod walk;
 mod wire;
