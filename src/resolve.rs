@@ -46,7 +46,7 @@ pub struct Edge {
 #[derive(Clone, Debug, Default)]
 pub struct Project {
     /// Parsed files by display path.
-    pub manifests: BTreeMap<String, Manifest>,
+    pub manifests: BTreeMap<String, Box<Manifest>>,
     /// Include edges by the including file's display path.
     pub edges: BTreeMap<String, Vec<Edge>>,
     /// Index options from the environment, per installer (empty without `--env`).
@@ -664,7 +664,7 @@ impl<'a> YarnFiles<'a> {
             };
             by_directory
                 .entry(parent(&manifest.path))
-                .or_insert(manifest);
+                .or_insert(&**manifest);
         }
         Self {
             locks,
@@ -1048,7 +1048,7 @@ mod tests {
         ] {
             project.manifests.insert(
                 path.to_string(),
-                Manifest::new(path, format, Installer::Pip, Role::Config),
+                Box::new(Manifest::new(path, format, Installer::Pip, Role::Config)),
             );
         }
         let configs = Configs::new(&project);

@@ -278,7 +278,9 @@ pub fn audit_inputs(data: &[u8]) {
             &ParseContext::default(),
         );
         let project = Project {
-            manifests: [(file.path.clone(), manifest)].into_iter().collect(),
+            manifests: [(file.path.clone(), Box::new(manifest))]
+                .into_iter()
+                .collect(),
             files: [(file.path.clone(), file)].into_iter().collect(),
             ..Project::default()
         };
@@ -376,7 +378,7 @@ pub fn end_to_end(data: &[u8]) {
             continue;
         }
         let (manifest, file) = parse_as(&path, text, &context);
-        project.manifests.insert(path.clone(), manifest);
+        project.manifests.insert(path.clone(), Box::new(manifest));
         project.files.insert(path, file);
     }
     // Includes that name a file of the project become edges, as discovery makes them
