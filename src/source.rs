@@ -3,6 +3,8 @@
 //! [`SourceFile`] holds a file's text together with a line index so that byte offsets
 //! from parsers (TOML spans, token positions) turn into line and column cheaply.
 
+use std::sync::OnceLock;
+
 use serde::Serialize;
 
 /// A place in a file: the path as shown to users (relative to the scanned root, `/`
@@ -40,7 +42,9 @@ impl std::fmt::Display for Location {
 pub struct SourceFile {
     pub path: String,
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Worked out when a position is first asked for: many files are read, found to
+    /// say nothing, and dropped, and a notebook's are most of its bytes' worth.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -50,29 +54,45 @@ impl SourceFile {
         if text.starts_with('\u{feff}') {
             text.drain(..'\u{feff}'.len_utf8());
         }
-        let mut line_starts = vec![0];
-        line_starts.extend(memchr_newlines(&text));
         Self {
             path: path.into(),
             text,
-            line_starts,
+            line_starts: OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            // Counted first, so that the index is allocated once at its size.
+            let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+            starts.push(0);
+            starts.extend(memchr::memchr_iter(b'\n', bytes).map(|index| index + 1));
+            starts
+        })
     }
 
     /// The location of a byte offset (clamped to the text).
     pub fn location(&self, offset: usize) -> Location {
+        let (line, column) = self.line_and_column(offset);
+        Location::new(
+            self.path.clone(),
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        )
+    }
+
+    /// The 1-based line and column (in characters) of a byte offset (clamped to the
+    /// text), without building a [`Location`].
+    pub fn line_and_column(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let index = match self.line_starts.binary_search(&offset) {
+        let line_starts = self.line_starts();
+        let index = match line_starts.binary_search(&offset) {
             Ok(index) => index,
             Err(index) => index - 1,
         };
-        let start = self.line_starts[index];
-        let column = self.text[start..offset].chars().count() + 1;
-        Location::new(
-            self.path.clone(),
-            u32::try_from(index + 1).unwrap_or(u32::MAX),
-            u32::try_from(column).unwrap_or(u32::MAX),
-        )
+        let start = line_starts[index];
+        (index + 1, self.text[start..offset].chars().count() + 1)
     }
 
     /// A location at the start of a 1-based line.
@@ -87,18 +107,14 @@ impl SourceFile {
     /// The text of a 1-based line without its line ending.
     pub fn line_text(&self, line: u32) -> Option<&str> {
         let index = usize::try_from(line).ok()?.checked_sub(1)?;
-        let start = *self.line_starts.get(index)?;
-        let end = self
-            .line_starts
+        let line_starts = self.line_starts();
+        let start = *line_starts.get(index)?;
+        let end = line_starts
             .get(index + 1)
             .copied()
             .unwrap_or(self.text.len());
         Some(self.text[start..end].trim_end_matches(['\n', '\r']))
     }
-}
-
-fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    memchr::memchr_iter(b'\n', text.as_bytes()).map(|index| index + 1)
 }
 
 #[cfg(test)]

@@ -376,10 +376,9 @@ impl<'a> Cell<'a> {
     /// moved past it.
     fn lines(&self, file: &SourceFile, cursor: &mut usize) -> Vec<Line<'a>> {
         match &self.source {
-            Some(Source::Lines(lines)) => lines
-                .iter()
-                // A line that is not a string is malformed and simply not read.
-                .filter_map(|raw| {
+            Some(Source::Lines(lines)) => {
+                let mut decoded = Vec::with_capacity(lines.len());
+                for raw in lines {
                     // The raw value is a slice of the file text: its address is its
                     // offset.
                     let offset = raw
@@ -388,12 +387,13 @@ impl<'a> Cell<'a> {
                         .addr()
                         .saturating_sub(file.text.as_ptr().addr());
                     *cursor = offset;
-                    Some(Line {
-                        text: decode_line(raw.get())?,
-                        offset,
-                    })
-                })
-                .collect(),
+                    // A line that is not a string is malformed and simply not read.
+                    if let Some(text) = decode_line(raw.get()) {
+                        decoded.push(Line { text, offset });
+                    }
+                }
+                decoded
+            }
             Some(Source::Text(text)) => {
                 // One string is on one line of the file: find it after the cells before,
                 // then each line's encoding inside it, so that columns hold too.
@@ -435,8 +435,7 @@ impl<'a> Cell<'a> {
 /// The 1-based line and column where the text of the JSON string at `offset` starts
 /// (after its opening quote).
 fn line_and_column(file: &SourceFile, offset: usize) -> (usize, usize) {
-    let location = file.location(offset + 1);
-    (location.line as usize, location.column as usize)
+    file.line_and_column(offset + 1)
 }
 
 /// A raw JSON string of one source line, decoded and without its line ending; `None` when
