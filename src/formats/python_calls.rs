@@ -47,8 +47,8 @@ enum Shape {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Cue {
     Parse,
-    /// `MLClient(`: worth a parse like [`Cue::Parse`], and what it finds is known without
-    /// one (see [`client_call`]).
+    /// `MLClient(` or `MLClient.from_config(`: worth a parse like [`Cue::Parse`], and
+    /// what it finds is known without one (see [`client_call`]).
     Client,
     Url,
     UrlCall,
@@ -151,11 +151,19 @@ fn cues(text: &str) -> Vec<(usize, Cue)> {
                 && trigger.as_bytes() == word
                 && has_shape(bytes, start, index, *shape)
             {
-                let cue = if word == b"MLClient" && has_shape(bytes, start, index, Shape::Call) {
+                let cue = if word == b"MLClient"
+                    && (has_shape(bytes, start, index, Shape::Call)
+                        || bytes[index..].starts_with(FROM_CONFIG_CALL))
+                {
                     Cue::Client
                 } else {
                     *cue
                 };
+                // `MLClient.from_config` is cued by its `MLClient`, which a parse
+                // needs to find it (the call's chain must start there).
+                if word == b"from_config" && after_client_word(&bytes[..start]) {
+                    continue;
+                }
                 found.push((start, cue));
             }
         }
@@ -169,6 +177,53 @@ fn cues(text: &str) -> Vec<(usize, Cue)> {
         }
     }
     found
+}
+
+/// What follows `MLClient` in the `from_config` call a parse reports.
+const FROM_CONFIG_CALL: &[u8] = b".from_config(";
+
+/// Whether the arguments after an opening parenthesis close it at their very end, with
+/// brackets balanced outside simple strings and no comment; anything unusual says no.
+fn closes_at_end(arguments: &[u8]) -> bool {
+    let arguments = arguments.trim_ascii_end();
+    let mut depth = 1_usize;
+    let mut index = 0;
+    while index < arguments.len() {
+        match arguments[index] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return index + 1 == arguments.len();
+                }
+            }
+            quote @ (b'\'' | b'"') => {
+                index += 1;
+                loop {
+                    match arguments.get(index) {
+                        Some(byte) if *byte == quote => break,
+                        Some(b'\\' | b'\n') | None => return false,
+                        Some(_) => index += 1,
+                    }
+                }
+                if arguments.get(index + 1) == Some(&quote) {
+                    // `''` followed by a third quote would open a triple-quoted string.
+                    return false;
+                }
+            }
+            b'#' | b'\\' => return false,
+            _ => {}
+        }
+        index += 1;
+    }
+    false
+}
+
+/// Whether `before` ends with the whole word `MLClient` and a dot.
+fn after_client_word(before: &[u8]) -> bool {
+    before
+        .strip_suffix(b"MLClient.")
+        .is_some_and(|rest| rest.last().is_none_or(|byte| !is_identifier_byte(*byte)))
 }
 
 /// Whether a set of cues is worth a parse (see [`Cue`]).
@@ -508,7 +563,7 @@ fn pieces(
             let calls: Option<Vec<usize>> = line_cues
                 .iter()
                 .filter(|(_, cue)| *cue == Cue::Client)
-                .map(|(offset, _)| client_call(source, line.start, *offset))
+                .map(|(offset, _)| client_call(source, line.start, line.code_end, *offset))
                 .collect();
             if let Some(calls) = calls {
                 pieces.extend(calls.into_iter().map(|start| {
@@ -561,12 +616,25 @@ enum Work {
 /// Where the call of `MLClient(` at `offset` starts — the start of its dotted name
 /// (`azure.ai.ml.MLClient(` starts at `azure`), which is where a parse would report it
 /// — when that is plain: the word is code (not in a string or comment of its logical
-/// line, which starts at `line_start`) and the name is a chain of identifiers. `None`
-/// sends the line to the parser.
-fn client_call(source: &str, line_start: usize, offset: usize) -> Option<usize> {
+/// line, which starts at `line_start`) and the name is a chain of identifiers. For
+/// `MLClient.from_config(` the chain must start at `MLClient` (a parse reports
+/// `from_config` only on it). `None` sends the line to the parser.
+fn client_call(source: &str, line_start: usize, line_end: usize, offset: usize) -> Option<usize> {
     let bytes = source.as_bytes();
     if !in_code(&bytes[line_start..offset]) {
         return None;
+    }
+    if let Some(arguments) = bytes[offset..line_end].strip_prefix(b"MLClient.from_config(") {
+        // Only the plainest shape, `name = MLClient.from_config(…)` and nothing after:
+        // tree-sitter recovers from a syntax error around it in ways only a parse tells
+        // (a sentence in a code cell that quotes the call is not one).
+        let target = bytes[line_start..offset].trim_ascii();
+        let target = target.strip_suffix(b"=").unwrap_or(target).trim_ascii_end();
+        let plain_target = target
+            .split(|byte| *byte == b'.')
+            .all(|name| !name.is_empty() && name.iter().all(|byte| is_identifier_byte(*byte)))
+            || bytes[line_start..offset].trim_ascii().is_empty();
+        return (plain_target && closes_at_end(arguments)).then_some(offset);
     }
     let mut start = offset;
     while start > line_start && bytes[start - 1] == b'.' {
@@ -1511,6 +1579,25 @@ mod tests {
             "c = MLClient(a, weights='imagenet')\n",
             "c = MLClient(MLClient(a))\n",
             "s = 'it\\'s'; c = MLClient(a)\n",
+            "c = MLClient.from_config(cred)\n",
+            "c = MLClient.from_config(credential=MLClient(a))\n",
+            "c = azure.ai.ml.MLClient.from_config(cred)\n",
+            "c = Workspace.MLClient.from_config(cred)\n",
+            "c = Workspace.XMLClient.from_config(cred)\n",
+            "c = MLClient.from_config (cred)\n",
+            "c = MLClient .from_config(cred)\n",
+            "f = MLClient.from_config\n",
+            "c = f(MLClient.from_config(cred))\n",
+            "c = x . MLClient.from_config(cred)\n",
+            "print('MLClient.from_config(')\n",
+            "c = MLClient.from_config(cred); d = MLClient.from_config(e)\n",
+            "c = MLClient.from_config(cred, path=\"a(b\")\n",
+            "c = MLClient.from_config(f(x), [1, 2])  # comment\n",
+            "c = MLClient.from_config(cred) + 1\n",
+            "c = MLClient.from_config(\n    credential=cred,\n)\n",
+            "with `MLClient.from_config(DefaultAzureCredential())`.\n",
+            "self.c = MLClient.from_config(cred)\n",
+            "c == MLClient.from_config(cred)\n",
         ] {
             assert_eq!(
                 scan(source).found,
@@ -1520,6 +1607,39 @@ mod tests {
         }
         assert_eq!(scan("c = (\n    1,\n    MLClient(a),\n)\n").found[0].1, 2);
         assert!(scan("print('MLClient(')\n").found.is_empty());
+        // The plain shapes are reported without a parse; the others go to the parser.
+        for source in [
+            "c = MLClient(cred, sub, rg, ws)\n",
+            "c = azure.ai.ml.MLClient(cred)\n",
+            "c = MLClient.from_config(cred)\n",
+            "    c = MLClient.from_config(credential=c, path=\"config.json\")\n",
+            "c = MLClient.from_config(\n    credential=cred,\n)\n",
+            "c = MLClient.from_config(cred, path=\"a(b\")\n",
+        ] {
+            assert_eq!(parses(source), 0, "parsed: {source}");
+            assert_eq!(scan(source).found, scan_with(source, None).found);
+        }
+        for source in [
+            "c = get().MLClient(cred)\n",
+            "c = azure.ai.ml.MLClient.from_config(cred)\n",
+            "c = MLClient.from_config(cred) + 1\n",
+            "c = MLClient.from_config(cred, path='''a''')\n",
+            "with `MLClient.from_config(DefaultAzureCredential())`.\n",
+        ] {
+            assert_eq!(parses(source), 1, "not parsed: {source}");
+            assert_eq!(scan(source).found, scan_with(source, None).found);
+        }
+    }
+
+    /// How many pieces of `source` the filtered scan would parse.
+    fn parses(source: &str) -> usize {
+        let lines = logical_lines(source);
+        let found = cues(source);
+        statements(source, &lines)
+            .iter()
+            .flat_map(|statement| pieces(source, &lines, statement, &found))
+            .filter(|work| matches!(work, Work::Parse(_)))
+            .count()
     }
 
     #[test]
