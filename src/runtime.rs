@@ -16,7 +16,7 @@
 //! endpoints (with a P340 note saying where), an endpoint variable (`HF_ENDPOINT`)
 //! replaces them with its host.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::knowledge::{EndpointEntry, Knowledge, RuntimeEntry};
@@ -82,17 +82,20 @@ pub fn endpoints(
     );
     // Evidence of the packages each run-time entry names, in one pass over the
     // manifests (a pass per entry touched every manifest of a monorepo dozens of times).
+    // Looked up from the manifest's side: a manifest names a few dozen packages, the
+    // entries together many more, and a hash lookup is cheaper than a tree search.
+    let mut entries_naming: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, entry) in knowledge.runtimes().iter().enumerate() {
+        for package in &entry.packages {
+            entries_naming.entry(package).or_default().push(index);
+        }
+    }
     let mut package_evidence: Vec<BTreeSet<Evidence>> =
         vec![BTreeSet::new(); knowledge.runtimes().len()];
     for manifest in project.manifests.values() {
-        if manifest.packages.is_empty() {
-            continue;
-        }
-        for (entry, evidence) in knowledge.runtimes().iter().zip(&mut package_evidence) {
-            for package in &entry.packages {
-                if let Some(at) = manifest.packages.get(package) {
-                    evidence.insert(Evidence::from(at));
-                }
+        for (package, at) in &manifest.packages {
+            for &index in entries_naming.get(package.as_str()).into_iter().flatten() {
+                package_evidence[index].insert(Evidence::from(at));
             }
         }
     }
