@@ -327,26 +327,50 @@ pub(crate) fn may_contain_calls(text: &str) -> bool {
 }
 
 /// Whether the text holds any word without which it cannot be worth a parse (see
-/// [`worth_parsing`]): a trigger that is a [`Cue::Parse`] alone, `fetch_`, and what the
-/// pairs need of one side, `://` for a URL and `timm` for `create_model`. One vectorised
-/// search answers for most source files, four times faster than [`cues`]; not worth it
-/// before [`scan`], whose code (a notebook's cells) mostly holds such words.
+/// [`worth_parsing`]): a trigger that is a [`Cue::Parse`] alone, a word starting with
+/// `fetch_`, and what the pairs need of one side, `://` for a URL and `timm` for
+/// `create_model`. One vectorised search, each hit checked for being a whole word as
+/// [`cues`] reads words (`environment` is not `environ`): several times faster than
+/// finding every word, and most files and notebook cells hold none.
 fn holds_necessary_words(text: &str) -> bool {
-    NECESSARY
-        .as_ref()
-        .is_none_or(|searcher| searcher.is_match(text))
+    let Some(searcher) = NECESSARY.as_ref() else {
+        return true;
+    };
+    let bytes = text.as_bytes();
+    searcher.find_iter(text).any(|found| {
+        let word = &NECESSARY_WORDS[found.pattern().as_usize()];
+        let starts_word = found.start() == 0 || !is_identifier_byte(bytes[found.start() - 1]);
+        let ends_word = bytes
+            .get(found.end())
+            .is_none_or(|next| !is_identifier_byte(*next));
+        match *word {
+            "://" => true,
+            "fetch_" => starts_word,
+            _ => starts_word && ends_word,
+        }
+    })
 }
 
+/// The words of [`holds_necessary_words`], in pattern order.
+static NECESSARY_WORDS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    TRIGGERS
+        .iter()
+        .filter(|(_, _, cue)| *cue == Cue::Parse)
+        .map(|(word, _, _)| *word)
+        .chain(["fetch_", "://", "timm"])
+        .collect()
+});
+
 /// The searcher of [`holds_necessary_words`]; building it cannot fail for a few dozen
-/// short words (a test checks), and should it, nothing is filtered.
+/// short words (a test checks), and should it, nothing is filtered. Leftmost-longest,
+/// so that no whole word is passed over: a match starting inside another is no word's
+/// start, and of the words starting at one place only the longest can end a word.
 static NECESSARY: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
     std::sync::LazyLock::new(|| {
-        let words = TRIGGERS
-            .iter()
-            .filter(|(_, _, cue)| *cue == Cue::Parse)
-            .map(|(word, _, _)| *word)
-            .chain(["fetch_", "://", "timm"]);
-        aho_corasick::AhoCorasick::new(words).ok()
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(NECESSARY_WORDS.iter())
+            .ok()
     });
 
 /// Library ids this module can report; each must be a `[[runtime]]` id (a test checks).
@@ -488,6 +512,9 @@ pub(crate) struct Scan {
 /// download ([`TRIGGERS`]) are parsed: parsing is the expensive part, and most of a large
 /// file is code that downloads nothing.
 pub(crate) fn scan(source: &str) -> Scan {
+    if !holds_necessary_words(source) {
+        return Scan::default();
+    }
     scan_with(source, Some(&cues(source)))
 }
 
@@ -1677,10 +1704,19 @@ mod tests {
         assert!(holds_necessary_words("x = fetch_california_housing()"));
         assert!(holds_necessary_words("timm"));
         assert!(holds_necessary_words("http://"));
+        assert!(holds_necessary_words(
+            "x = sklearn.datasets.fetch_openml('mnist')"
+        ));
+        assert!(holds_necessary_words("a=1;os.environ['X']='y'"));
+        assert!(holds_necessary_words("ds = load_dataset('squad')"));
+        assert!(holds_necessary_words("x.load_data()"));
         for text in [
             "import os\nprint(os.getcwd())\n",
             "r = requests.get(url)\n",
             "m = create_model('resnet50')\n",
+            "env = Environment(image='x')\n",
+            "my_fetch_data = prefetch_all(github_hub_url)\n",
+            "timmy = 1\n",
         ] {
             assert!(!holds_necessary_words(text), "{text}");
             assert!(!may_contain_calls(text));
