@@ -143,13 +143,20 @@ pub fn parse(file: &SourceFile, context: &ParseContext) -> Manifest {
             .iter()
             .any(|line| line.text.trim_start().starts_with(['!', '%']))
         {
-            let located: Vec<(String, usize, usize)> = lines
-                .iter()
-                .map(|line| {
+            // Only the lines of logical lines that start as a command are located and
+            // kept: the Python around them is read below.
+            let mut located: Vec<(String, usize, usize)> = Vec::new();
+            let (mut continued, mut command) = (false, false);
+            for line in &lines {
+                if !continued {
+                    command = line.text.trim_start().starts_with(['!', '%']);
+                }
+                if command {
                     let (number, column) = line_and_column(&locator, line.offset);
-                    (line.text.to_string(), number, column)
-                })
-                .collect();
+                    located.push((line.text.to_string(), number, column));
+                }
+                continued = line.text.trim_end().ends_with('\\');
+            }
             for Logical { text, segments } in join_continuations(&located) {
                 let Some((start, command)) = shell_command(&text) else {
                     continue;
