@@ -164,6 +164,10 @@ fn cues(text: &str) -> Vec<(usize, Cue)> {
                 if word == b"from_config" && after_client_word(&bytes[..start]) {
                     continue;
                 }
+                // `set_tracking_uri(name)`: a parse reports only a literal argument.
+                if word == b"set_tracking_uri" && sole_name_argument(&bytes[index..]) {
+                    continue;
+                }
                 found.push((start, cue));
             }
         }
@@ -217,6 +221,20 @@ fn closes_at_end(arguments: &[u8]) -> bool {
         index += 1;
     }
     false
+}
+
+/// Whether the text opens a call whose only argument is a plain name: `(uri)`,
+/// `( MLFLOW_URI )`.
+fn sole_name_argument(after: &[u8]) -> bool {
+    let Some(rest) = after.trim_ascii_start().strip_prefix(b"(") else {
+        return false;
+    };
+    let rest = rest.trim_ascii_start();
+    let name = rest
+        .iter()
+        .take_while(|byte| is_identifier_byte(**byte))
+        .count();
+    name > 0 && !rest[0].is_ascii_digit() && rest[name..].trim_ascii_start().starts_with(b")")
 }
 
 /// Whether `before` ends with the whole word `MLClient` and a dot.
@@ -1564,9 +1582,14 @@ mod tests {
             "model = timm.list_models()",
             "load_dataset_name = 'x'",
             "import nltk",
+            "mlflow.set_tracking_uri(MLFLOW_TRACKING_URI)",
+            "mlflow.set_tracking_uri( uri )",
         ] {
             assert!(!parsed(statement), "parsed: {statement}");
         }
+        // A name handed to `set_tracking_uri` is not parsed, and a parse finds nothing.
+        let source = "mlflow.set_tracking_uri(uri)\n";
+        assert!(scan_with(source, None).found.is_empty());
         for statement in [
             "ml_client = MLClient(credential, sub, rg, ws)",
             "ml_client = MLClient.from_config(credential)",
@@ -1587,10 +1610,14 @@ mod tests {
             "m = models.resnet50(weights = 'IMAGENET1K_V1')",
             "tok = AutoTokenizer.from_pretrained('bert-base-uncased')",
             "ds = load_dataset('squad')",
+            "mlflow.set_tracking_uri('azureml://x')",
+            "mlflow.set_tracking_uri(uri='https://mlflow.example.com')",
+            "mlflow.set_tracking_uri(ws.get_mlflow_tracking_uri())",
+            "mlflow.set_tracking_uri(1)",
             "(x, y), _ = keras.datasets.mnist.load_data()",
             "nltk.download('punkt')",
             "import gensim.downloader as api",
-            "mlflow.set_tracking_uri(uri)",
+            "mlflow.set_tracking_uri(uri + path)",
             "wandb.init(project='x')",
         ] {
             assert!(parsed(statement), "not parsed: {statement}");
