@@ -135,6 +135,34 @@ pub(crate) fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_pkgallow"))
 }
 
+/// `pkgallow scan --format json` run in `directory` with extra environment variables:
+/// it must succeed; its document.
+pub(crate) fn scan_json(directory: &Path, env: &[(&str, &Path)]) -> serde_json::Value {
+    let output = std::process::Command::new(binary())
+        .args(["scan", "--format", "json"])
+        .current_dir(directory)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The hosts of a scan document's endpoints, in its order.
+pub(crate) fn endpoint_hosts(document: &serde_json::Value) -> Vec<&str> {
+    document["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|endpoint| endpoint["host"].as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn placeholders_round_trip() {
     let placeholder = "see {{host:org.pypi}} and {{host:org.pythonhosted.files}}.";

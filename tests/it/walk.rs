@@ -4,7 +4,6 @@
 //! answer on every machine and no dependency file is hidden from review unnoticed.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::support;
 
@@ -38,25 +37,12 @@ fn only_the_trees_gitignore_files_skip_files() {
     std::fs::create_dir_all(config.join("git")).unwrap();
     std::fs::write(config.join("git/ignore"), "in-global-excludes/\n").unwrap();
 
-    let output = Command::new(support::binary())
-        .args(["scan", "--format", "json"])
-        .current_dir(&root)
-        .env("XDG_CONFIG_HOME", &config)
-        .env("HOME", temp.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let json = support::scan_json(
+        &root,
+        &[("XDG_CONFIG_HOME", &config), ("HOME", temp.path())],
     );
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let hosts: Vec<&str> = json["endpoints"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|endpoint| endpoint["host"].as_str().unwrap())
+    let hosts: Vec<&str> = support::endpoint_hosts(&json)
+        .into_iter()
         .filter(|host| host.ends_with(".example.com"))
         .collect();
     assert_eq!(
