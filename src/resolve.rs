@@ -1072,11 +1072,12 @@ mod tests {
             );
         }
         let configs = Configs::new(&project);
-        let pip = |path| {
+        let governing = |path, format| {
             configs
-                .governing(path, formats::pip_conf::NAME)
+                .governing(path, format)
                 .map(|manifest| manifest.path.as_str())
         };
+        let pip = |path| governing(path, formats::pip_conf::NAME);
         // Of two in one directory, the later in path order.
         assert_eq!(pip("a/b/c/requirements.txt"), Some("a/b/pip.ini"));
         assert_eq!(pip("a/b/requirements.txt"), Some("a/b/pip.ini"));
@@ -1084,14 +1085,10 @@ mod tests {
         // `ab` is not below `a`.
         assert_eq!(pip("ab/requirements.txt"), Some("pip.conf"));
         assert_eq!(pip("requirements.txt"), Some("pip.conf"));
-        let cargo = |path| {
-            configs
-                .governing(path, formats::cargo_config::NAME)
-                .map(|manifest| manifest.path.as_str())
-        };
+        let cargo = |path| governing(path, formats::cargo_config::NAME);
         assert_eq!(cargo("c/crate/Cargo.toml"), Some("c/.cargo/config.toml"));
         assert_eq!(cargo("c/Cargo.toml"), Some("c/.cargo/config.toml"));
         assert_eq!(cargo("Cargo.toml"), None);
-        assert!(configs.governing("x", formats::npmrc::NAME).is_none());
+        assert_eq!(governing("x", formats::npmrc::NAME), None);
     }
 }

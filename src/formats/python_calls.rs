@@ -1684,26 +1684,27 @@ mod tests {
         }
         assert_eq!(scan("c = (\n    1,\n    MLClient(a),\n)\n").found[0].1, 2);
         assert!(scan("print('MLClient(')\n").found.is_empty());
-        // The plain shapes are reported without a parse; the others go to the parser.
-        for source in [
-            "c = MLClient(cred, sub, rg, ws)\n",
-            "c = azure.ai.ml.MLClient(cred)\n",
-            "c = MLClient.from_config(cred)\n",
-            "    c = MLClient.from_config(credential=c, path=\"config.json\")\n",
-            "c = MLClient.from_config(\n    credential=cred,\n)\n",
-            "c = MLClient.from_config(cred, path=\"a(b\")\n",
+        // The plain shapes are reported without a parse (0); the others go to the parser.
+        for (source, pieces_parsed) in [
+            ("c = MLClient(cred, sub, rg, ws)\n", 0),
+            ("c = azure.ai.ml.MLClient(cred)\n", 0),
+            ("c = MLClient.from_config(cred)\n", 0),
+            (
+                "    c = MLClient.from_config(credential=c, path=\"config.json\")\n",
+                0,
+            ),
+            ("c = MLClient.from_config(\n    credential=cred,\n)\n", 0),
+            ("c = MLClient.from_config(cred, path=\"a(b\")\n", 0),
+            ("c = get().MLClient(cred)\n", 1),
+            ("c = azure.ai.ml.MLClient.from_config(cred)\n", 1),
+            ("c = MLClient.from_config(cred) + 1\n", 1),
+            ("c = MLClient.from_config(cred, path='''a''')\n", 1),
+            (
+                "with `MLClient.from_config(DefaultAzureCredential())`.\n",
+                1,
+            ),
         ] {
-            assert_eq!(parses(source), 0, "parsed: {source}");
-            assert_eq!(scan(source).found, scan_with(source, None).found);
-        }
-        for source in [
-            "c = get().MLClient(cred)\n",
-            "c = azure.ai.ml.MLClient.from_config(cred)\n",
-            "c = MLClient.from_config(cred) + 1\n",
-            "c = MLClient.from_config(cred, path='''a''')\n",
-            "with `MLClient.from_config(DefaultAzureCredential())`.\n",
-        ] {
-            assert_eq!(parses(source), 1, "not parsed: {source}");
+            assert_eq!(parses(source), pieces_parsed, "in: {source}");
             assert_eq!(scan(source).found, scan_with(source, None).found);
         }
     }
