@@ -82,7 +82,7 @@ pub(crate) fn run_scan(input: &ScanInput) -> anyhow::Result<Scanned> {
     indicator.stop();
     let project = project?;
     let mut resolution = resolve::resolve(&project, &knowledge);
-    let denied = policy.apply(&mut resolution, &knowledge, &project.files);
+    let denied = policy.apply(&mut resolution, &knowledge, &project.excerpts);
     Ok(Scanned {
         project,
         resolution,

@@ -22,7 +22,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::formats::{self, Candidate, Format, ParseContext, requirements_txt};
 use crate::limits::Limits;
 use crate::resolve::{Edge, Project, environment_options};
-use crate::source::{Location, SourceFile};
+use crate::source::{Excerpt, Location, SourceFile};
 
 /// Files larger than this are skipped with a warning, unless `--max-file-size` says
 /// otherwise.
@@ -74,12 +74,14 @@ struct Job {
     path: PathBuf,
 }
 
-/// A file parsed: its manifest, with its text when later stages need it; `None` when
-/// it said nothing worth keeping (most Python source); or why it was not read.
+/// A file parsed: its manifest, with the lines it points at when later stages need
+/// them; `None` when it said nothing worth keeping (most Python source); or why it was
+/// not read.
 type Outcome = Result<Option<Loaded>, Diagnostic>;
 
 struct Loaded {
-    file: Option<SourceFile>,
+    /// The lines the manifest points at.
+    excerpt: Option<Excerpt>,
     /// Boxed from the reader to the project's map: a manifest is large (750 bytes), and
     /// moving each whole from reader to results to path order to map took a 10,000-file
     /// tree 20–30 ms, all of it after the readers had finished.
@@ -266,22 +268,24 @@ impl Walker<'_> {
             }
         }
         let mut manifests = Vec::with_capacity(loaded.len());
-        let mut files = Vec::with_capacity(loaded.len());
+        let mut excerpts = Vec::with_capacity(loaded.len());
         // Walk order is nearly path order (it differs where a name sorts between a
         // directory and what is in it), which the stable sort finds in runs. Of equal
         // display paths (only invalid UTF-8 names can collide) the later in walk order
         // wins, as inserting in walk order did: the map keeps the last of equal keys.
         loaded.sort_by(|(one, _), (other, _)| one.cmp(other));
-        for (display, Loaded { file, manifest }) in loaded {
-            if let Some(file) = file {
-                files.push((display.clone(), file));
+        for (display, Loaded { excerpt, manifest }) in loaded {
+            if let Some(excerpt) = excerpt {
+                excerpts.push((display.clone(), excerpt));
             }
             manifests.push((display, manifest));
         }
         self.project
             .manifests
             .append(&mut manifests.into_iter().collect());
-        self.project.files.append(&mut files.into_iter().collect());
+        self.project
+            .excerpts
+            .append(&mut excerpts.into_iter().collect());
         Ok(())
     }
 
@@ -350,14 +354,14 @@ impl Walker<'_> {
     /// Records one file's outcome.
     fn record(&mut self, job: Job, outcome: Outcome) {
         match outcome {
-            Ok(Some(Loaded { file, manifest })) => {
+            Ok(Some(Loaded { excerpt, manifest })) => {
                 if !manifest.includes.is_empty() {
                     self.queue.push_back(job.display.clone());
                     self.fs_paths.insert(job.display.clone(), job.path);
                 }
                 self.project.manifests.insert(job.display.clone(), manifest);
-                if let Some(file) = file {
-                    self.project.files.insert(job.display, file);
+                if let Some(excerpt) = excerpt {
+                    self.project.excerpts.insert(job.display, excerpt);
                 }
             }
             Ok(None) => {}
@@ -460,10 +464,13 @@ impl Walker<'_> {
                                 self.queue.push_back(target_display.clone());
                                 self.fs_paths.insert(target_display.clone(), target_fs);
                             }
+                            let excerpt = file.excerpt(manifest.lines());
+                            self.project
+                                .excerpts
+                                .insert(target_display.clone(), excerpt);
                             self.project
                                 .manifests
                                 .insert(target_display.clone(), Box::new(manifest));
-                            self.project.files.insert(target_display.clone(), file);
                         }
                         Err(diagnostic) => {
                             self.project.diagnostics.push(diagnostic);
@@ -512,7 +519,8 @@ pub fn walk_builder(root: &Path) -> WalkBuilder {
 }
 
 /// Reads and parses one file (on a reader thread). `buffer` is the reader's, kept from
-/// file to file: a file that says nothing (most Python source) costs no allocation.
+/// file to file: the text is parsed in it and given back, so reading costs no
+/// allocation and what is kept of a file is only its [`Excerpt`].
 fn load(
     job: &Job,
     context: &ParseContext,
@@ -524,36 +532,40 @@ fn load(
         progress.parsed.fetch_add(1, Ordering::Relaxed);
     }
     read(&job.path, &job.display, limits, buffer)?;
-    // A small file's text is copied out, to the size it needs; a large one takes the
-    // buffer along rather than being copied (the reader starts a new one). UTF-8 is
-    // checked once: the replacing conversion is several times slower than the check,
-    // and was a tenth of a corpus scan when every file went through it.
-    let small = buffer.len() <= FIRST_READ;
-    let text = match std::str::from_utf8(buffer) {
-        Ok(text) if job.format.says_nothing(text) => return Ok(None),
-        Ok(text) if small => Some(text.to_owned()),
-        Err(_) if small => Some(String::from_utf8_lossy(buffer).into_owned()),
-        Ok(_) | Err(_) => None,
+    // UTF-8 is checked once, in place: the replacing conversion (which copies) is
+    // several times slower than the check, and was a tenth of a corpus scan when every
+    // file went through it.
+    let (text, borrowed) = match String::from_utf8(std::mem::take(buffer)) {
+        Ok(text) if job.format.says_nothing(&text) => {
+            *buffer = text.into_bytes();
+            return Ok(None);
+        }
+        Ok(text) => (text, true),
+        // Replacing invalid UTF-8 makes a copy; the buffer stays where it is.
+        Err(error) => {
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            *buffer = error.into_bytes();
+            (text, false)
+        }
     };
-    let text = text.unwrap_or_else(|| text_of(std::mem::take(buffer)));
     let file = SourceFile::new(job.display.as_str(), text);
     let manifest = job.format.parse(&file, context);
-    // Python source that says nothing (most of it) is not kept at all, and when it says
-    // something its text is kept only for the findings: memory grows with what
+    // Python source that says nothing (most of it) leaves nothing behind, and when it
+    // says something only the lines of its findings are kept: memory grows with what
     // dependency files say, not with the number of files in the tree.
-    if manifest.format != formats::python_source::NAME || !manifest.runtime.is_empty() {
+    let keep = manifest.format != formats::python_source::NAME || !manifest.runtime.is_empty();
+    let outcome = if keep || !manifest.diagnostics.is_empty() {
         Ok(Some(Loaded {
-            file: Some(file),
-            manifest: Box::new(manifest),
-        }))
-    } else if !manifest.diagnostics.is_empty() {
-        Ok(Some(Loaded {
-            file: None,
+            excerpt: keep.then(|| file.excerpt(manifest.lines())),
             manifest: Box::new(manifest),
         }))
     } else {
         Ok(None)
+    };
+    if borrowed {
+        *buffer = file.into_text().into_bytes();
     }
+    outcome
 }
 
 /// Text from bytes read; invalid UTF-8 is replaced, never fatal.

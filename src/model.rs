@@ -204,6 +204,24 @@ pub struct IndexOptions {
 }
 
 impl IndexOptions {
+    /// Every place these options were written.
+    fn places<'a>(&'a self, out: &mut Vec<&'a Location>) {
+        let Self {
+            index_url,
+            extra_index_urls,
+            no_index,
+            find_links,
+            named,
+            mirror,
+        } = self;
+        out.extend(index_url.iter().map(|declared| &declared.at));
+        out.extend(extra_index_urls.iter().map(|declared| &declared.at));
+        out.extend(no_index);
+        out.extend(find_links.iter().map(|declared| &declared.at));
+        out.extend(named.iter().map(|(_, declared)| &declared.at));
+        out.extend(mirror.iter().map(|declared| &declared.at));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.index_url.is_none()
             && self.extra_index_urls.is_empty()
@@ -327,6 +345,56 @@ impl Manifest {
         if self.needs_index.is_none() {
             self.needs_index = Some(at);
         }
+    }
+
+    /// The line of every place this manifest points at, unordered and possibly repeated:
+    /// the lines of its file that later stages may show (see [`crate::source::Excerpt`]).
+    pub fn lines(&self) -> Vec<u32> {
+        // Taken apart field by field, so that a field added with places in it does not
+        // compile until it is counted here.
+        let Self {
+            path: _,
+            format: _,
+            installer: _,
+            role: _,
+            options,
+            needs_index,
+            direct,
+            includes,
+            index_pins,
+            conda_channels,
+            conda_config,
+            packages,
+            runtime,
+            diagnostics,
+        } = self;
+        let mut places: Vec<&Location> = Vec::new();
+        options.places(&mut places);
+        places.extend(needs_index);
+        places.extend(direct.iter().map(|direct| &direct.at));
+        places.extend(includes.iter().map(|include| &include.at));
+        places.extend(index_pins.iter().map(|(_, at)| at));
+        places.extend(conda_channels.iter().map(|channel| &channel.at));
+        if let Some(CondaConfig {
+            channels,
+            channel_alias,
+            default_channels,
+            custom_channels,
+        }) = conda_config
+        {
+            places.extend(channels.iter().map(|(_, at)| at));
+            places.extend(channel_alias.iter().map(|(_, at)| at));
+            places.extend(default_channels.iter().map(|(_, at)| at));
+            places.extend(custom_channels.iter().map(|(_, _, at)| at));
+        }
+        places.extend(packages.values());
+        places.extend(runtime.iter().map(|used| match used {
+            RuntimeUse::Library { at, .. }
+            | RuntimeUse::Url { at, .. }
+            | RuntimeUse::Setting { at, .. } => at,
+        }));
+        places.extend(diagnostics.iter().map(|diagnostic| &diagnostic.location));
+        places.into_iter().map(|at| at.line).collect()
     }
 }
 

@@ -29,7 +29,7 @@ use crate::model::{Ecosystem, Endpoint, Evidence, Kind};
 use crate::plan::{Cloud, Denied, MAX_RULE_PREFIX, NetworkMode, Wildcards};
 use crate::remote::{self, Remote};
 use crate::resolve::Resolution;
-use crate::source::{Location, SourceFile};
+use crate::source::{Excerpt, Location, SourceFile};
 
 /// The file looked for at the scan root.
 pub const FILE_NAME: &str = "pkgallow.toml";
@@ -335,13 +335,13 @@ impl Policy {
     }
 
     /// Applies mirrors, expectations and denials to a scan (see the module docs), adding
-    /// diagnostics; `files` gives the source lines of the needs it reports. Returns the
+    /// diagnostics; `excerpts` give the source lines of the needs it reports. Returns the
     /// denied hosts for the plan.
     pub fn apply(
         &self,
         resolution: &mut Resolution,
         knowledge: &Knowledge,
-        files: &BTreeMap<String, SourceFile>,
+        excerpts: &BTreeMap<String, Excerpt>,
     ) -> Vec<Denied> {
         if !self.mirrors.is_empty() {
             resolution.endpoints =
@@ -358,9 +358,12 @@ impl Policy {
                 continue;
             };
             for evidence in &endpoint.evidence {
-                resolution
-                    .diagnostics
-                    .push(denied_need(&endpoint.host, pattern, evidence, files));
+                resolution.diagnostics.push(denied_need(
+                    &endpoint.host,
+                    pattern,
+                    evidence,
+                    excerpts,
+                ));
             }
             let entry = denied
                 .entry(endpoint.host.clone())
@@ -498,7 +501,7 @@ fn denied_need(
     host: &str,
     pattern: &HostPattern,
     evidence: &Evidence,
-    files: &BTreeMap<String, SourceFile>,
+    excerpts: &BTreeMap<String, Excerpt>,
 ) -> Diagnostic {
     let location = Location::new(evidence.path.clone(), evidence.line, 1);
     let mut diagnostic = Diagnostic::new(
@@ -510,7 +513,7 @@ fn denied_need(
         ),
     )
     .with_help("remove or replace the dependency, or ask for the host to be allowed");
-    diagnostic.source_line = files
+    diagnostic.source_line = excerpts
         .get(&evidence.path)
         .and_then(|file| file.line_text(evidence.line))
         .map(crate::redact::text);

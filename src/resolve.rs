@@ -55,9 +55,10 @@ pub struct Project {
     pub conda_environment: Option<crate::model::CondaConfig>,
     /// Problems found while walking and reading.
     pub diagnostics: Vec<Diagnostic>,
-    /// The text of every parsed file, so that diagnostics found after parsing (an include
-    /// cycle, a missing include) can still show their source line.
-    pub files: BTreeMap<String, crate::source::SourceFile>,
+    /// The lines every parsed file's findings point at, by display path, so that
+    /// diagnostics found after parsing (an include cycle, a missing include) and the
+    /// evidence of reports can still show their source line.
+    pub excerpts: BTreeMap<String, crate::source::Excerpt>,
     /// The scan's limits (resolution enforces the include depth).
     pub limits: crate::limits::Limits,
     /// `--no-runtime`: leave run-time downloads out.
@@ -172,7 +173,7 @@ pub fn resolve(project: &Project, knowledge: &Knowledge) -> Resolution {
     }
     for diagnostic in &mut diagnostics {
         if diagnostic.source_line.is_none()
-            && let Some(file) = project.files.get(&diagnostic.location.path)
+            && let Some(file) = project.excerpts.get(&diagnostic.location.path)
         {
             diagnostic.source_line = file
                 .line_text(diagnostic.location.line)

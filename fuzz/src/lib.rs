@@ -278,10 +278,12 @@ pub fn audit_inputs(data: &[u8]) {
             &ParseContext::default(),
         );
         let project = Project {
+            excerpts: [(file.path.clone(), file.excerpt(manifest.lines()))]
+                .into_iter()
+                .collect(),
             manifests: [(file.path.clone(), Box::new(manifest))]
                 .into_iter()
                 .collect(),
-            files: [(file.path.clone(), file)].into_iter().collect(),
             ..Project::default()
         };
         Needed::new(resolve::resolve(&project, &KNOWLEDGE).endpoints)
@@ -378,8 +380,10 @@ pub fn end_to_end(data: &[u8]) {
             continue;
         }
         let (manifest, file) = parse_as(&path, text, &context);
-        project.manifests.insert(path.clone(), Box::new(manifest));
-        project.files.insert(path, file);
+        project
+            .excerpts
+            .insert(path.clone(), file.excerpt(manifest.lines()));
+        project.manifests.insert(path, Box::new(manifest));
     }
     // Includes that name a file of the project become edges, as discovery makes them
     // (cycles and self-includes included).
@@ -428,7 +432,7 @@ pub fn end_to_end(data: &[u8]) {
         rule_prefix: named.then(|| "org".to_string()),
     };
     let plan = plan::build(&resolution.endpoints, options);
-    let _ = report::html::render(&resolution, &plan, &project.files);
+    let _ = report::html::render(&resolution, &plan, &project.excerpts);
     for emitter in EMITTERS {
         let text = emitter.render(&plan);
         if matches!(emitter.language(), Language::ArmJson | Language::Json) {

@@ -44,7 +44,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<()> {
             };
             let mut plan = plan::build(&resolution.endpoints, options);
             plan.denied.clone_from(&scanned.denied);
-            report::html::render(resolution, &plan, &scanned.project.files)
+            report::html::render(resolution, &plan, &scanned.project.excerpts)
         }
     };
     match destination {

@@ -289,14 +289,14 @@ fn denied_hosts_are_removed_and_reported_at_each_need() {
         ],
         diagnostics: Vec::new(),
     };
-    let files = BTreeMap::from([(
+    let excerpts = BTreeMap::from([(
         "requirements.txt".to_string(),
-        SourceFile::new(
+        Excerpt::whole(&SourceFile::new(
             "requirements.txt",
             "a\nb\nc\nhttps://cdn.example.net/x.whl\n",
-        ),
+        )),
     )]);
-    let denied = policy.apply(&mut resolution, &knowledge, &files);
+    let denied = policy.apply(&mut resolution, &knowledge, &excerpts);
     assert_eq!(denied.len(), 1);
     assert_eq!(denied[0].host, "cdn.example.net");
     assert_eq!(denied[0].pattern, "*.example.net");

@@ -20,7 +20,7 @@ use crate::model::{Endpoint, Evidence};
 use crate::plan::Plan;
 use crate::redact;
 use crate::resolve::Resolution;
-use crate::source::SourceFile;
+use crate::source::Excerpt;
 
 /// Evidence places listed before the rest fold into a `<details>`.
 const EVIDENCE_SHOWN: usize = 6;
@@ -41,12 +41,12 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; \
      script-src 'sha256-RQUCnUN1j7MT8y/4qou12qhPMrJdNfoo4J6u0tYDe2o='; \
      img-src data:; base-uri 'none'; form-action 'none'";
 
-/// Renders the page. `files` gives the text behind each evidence line (the project's
-/// parsed files); a line whose file is not there is shown by its location alone.
+/// Renders the page. `excerpts` give the text behind each evidence line (the lines the
+/// project's parsed files point at); a line not there is shown by its location alone.
 pub fn render(
     resolution: &Resolution,
     plan: &Plan,
-    files: &BTreeMap<String, SourceFile>,
+    excerpts: &BTreeMap<String, Excerpt>,
 ) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let endpoints = &resolution.endpoints;
@@ -91,8 +91,8 @@ pub fn render(
     );
     filters(&mut out, &ecosystems, &kinds);
     out.push_str("</header>\n<div class=\"layout\">\n<main>\n");
-    hosts_section(&mut out, endpoints, files);
-    files_section(&mut out, endpoints, files);
+    hosts_section(&mut out, endpoints, excerpts);
+    files_section(&mut out, endpoints, excerpts);
     warnings_section(&mut out, resolution);
     out.push_str("</main>\n");
     rules_aside(&mut out, plan);
@@ -126,7 +126,7 @@ fn filters(out: &mut String, ecosystems: &BTreeSet<&str>, kinds: &BTreeSet<&str>
     out.push_str("<p id=\"shown\" class=\"shown\" aria-live=\"polite\"></p>\n</form>\n");
 }
 
-fn hosts_section(out: &mut String, endpoints: &[Endpoint], files: &BTreeMap<String, SourceFile>) {
+fn hosts_section(out: &mut String, endpoints: &[Endpoint], excerpts: &BTreeMap<String, Excerpt>) {
     out.push_str("<section id=\"hosts\">\n<h2>Hosts</h2>\n");
     if endpoints.is_empty() {
         out.push_str("<p class=\"empty\">No dependency file here needs a host.</p>\n</section>\n");
@@ -178,7 +178,7 @@ fn hosts_section(out: &mut String, endpoints: &[Endpoint], files: &BTreeMap<Stri
                 );
             }
             out.push_str("</td><td class=\"evidence\">");
-            evidence_cell(out, &endpoint.evidence, files);
+            evidence_cell(out, &endpoint.evidence, excerpts);
             out.push_str("</td></tr>\n");
         }
         out.push_str("</tbody>\n</table>\n</section>\n");
@@ -191,7 +191,7 @@ fn hosts_section(out: &mut String, endpoints: &[Endpoint], files: &BTreeMap<Stri
 fn evidence_cell(
     out: &mut String,
     evidence: &BTreeSet<Evidence>,
-    files: &BTreeMap<String, SourceFile>,
+    excerpts: &BTreeMap<String, Excerpt>,
 ) {
     let item = |out: &mut String, place: &Evidence| {
         let _ = write!(
@@ -199,7 +199,7 @@ fn evidence_cell(
             "<li><span class=\"where\">{}</span>",
             text(&crate::report::evidence_text(place))
         );
-        if let Some(line) = source_line(files, place) {
+        if let Some(line) = source_line(excerpts, place) {
             let _ = write!(out, " <code class=\"line\">{}</code>", line_text(line));
         }
         out.push_str("</li>");
@@ -224,7 +224,7 @@ fn evidence_cell(
 
 /// Dependency file → line as written → host: the same facts read from the other side,
 /// as a reviewer walks a repository.
-fn files_section(out: &mut String, endpoints: &[Endpoint], files: &BTreeMap<String, SourceFile>) {
+fn files_section(out: &mut String, endpoints: &[Endpoint], excerpts: &BTreeMap<String, Excerpt>) {
     let mut by_file: BTreeMap<&str, BTreeMap<u32, Vec<&Endpoint>>> = BTreeMap::new();
     for endpoint in endpoints {
         for place in &endpoint.evidence {
@@ -256,7 +256,7 @@ fn files_section(out: &mut String, endpoints: &[Endpoint], files: &BTreeMap<Stri
                 line,
                 fetches: None,
             };
-            let written = source_line(files, &place).map_or_else(String::new, |line| {
+            let written = source_line(excerpts, &place).map_or_else(String::new, |line| {
                 format!("<code class=\"line\">{}</code>", line_text(line))
             });
             let _ = write!(
@@ -344,11 +344,11 @@ fn rules_aside(out: &mut String, plan: &Plan) {
 }
 
 /// The line a piece of evidence points at, if the file's text is known.
-fn source_line<'a>(files: &'a BTreeMap<String, SourceFile>, place: &Evidence) -> Option<&'a str> {
+fn source_line<'a>(excerpts: &'a BTreeMap<String, Excerpt>, place: &Evidence) -> Option<&'a str> {
     if place.line == 0 {
         return None;
     }
-    files
+    excerpts
         .get(&place.path)
         .and_then(|file| file.line_text(place.line))
         .map(str::trim)

@@ -203,7 +203,7 @@ proptest! {
                 include_azureml_core: network == NetworkMode::Hybrid,
                 ..PlanOptions::default()
             });
-            outputs.push(report::html::render(&resolution, &plan, &project.files));
+            outputs.push(report::html::render(&resolution, &plan, &project.excerpts));
             for emitter in EMITTERS {
                 outputs.push(emitter.render(&plan));
             }
