@@ -136,6 +136,14 @@ LOGS = ["apt/debian-firewall.log", "azure_firewall/azfw-export.csv",
         "git/clone-failures.log", "npm/enotfound-npm10.log", "pip/verbose-files-host.log",
         "uv/dns-error.log", "wget/gnu-wget.log"]
 
+# Policy files (`pkgallow.toml`), by seed name: the selector byte is not read.
+POLICIES = {"mirrors": "policy/mirrors/pkgallow.toml"} | {
+    case: f"../cli/{case}/in/pkgallow.toml"
+    for case in ["policy-deny-expect", "policy-exclude", "policy-flags-override",
+                 "policy-generate-deny", "policy-bad-prefix", "policy-unknown-key",
+                 "policy-wrong-type"]
+}
+
 # End to end: an options byte, then files joined by NUL bytes, each with its selector
 # (0x80: under sub/; never 0, the separator: index 0 is written as len(ALL)).
 PROJECTS = {
@@ -164,6 +172,8 @@ if __name__ == "__main__":
         family(target, const, cases)
     for index, path in enumerate(AUDIT):
         seed("audit_inputs", path.replace("/", "-"), index, text("audit/" + path))
+    for name, path in POLICIES.items():
+        seed("policy", name, 0, text(path))
     for index, path in enumerate(LOGS):
         seed("logs", path.replace("/", "-"), index, text("logs/" + path))
     for project, files in PROJECTS.items():

@@ -19,6 +19,7 @@ use pkgallow::formats::{self, ParseContext};
 use pkgallow::knowledge::Knowledge;
 use pkgallow::model::Manifest;
 use pkgallow::plan::{self, Cloud, NetworkMode, PlanOptions, Wildcards};
+use pkgallow::policy::Policy;
 use pkgallow::report::{self, explain_log::LogFile};
 use pkgallow::resolve::{self, Edge, Project};
 use pkgallow::source::SourceFile;
@@ -38,6 +39,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("python_source", |data| fuzz_formats(PYTHON_SOURCE, data)),
     ("other_formats", |data| fuzz_formats(OTHER_FORMATS, data)),
     ("audit_inputs", audit_inputs),
+    ("policy", policy),
     ("logs", logs),
     ("end_to_end", end_to_end),
 ];
@@ -272,20 +274,7 @@ pub fn audit_inputs(data: &[u8]) {
     // The top bit audits against a small needed set too (`--against`), which runs the
     // rules that compare rules with needs.
     let needed = (selector & 0x80 != 0).then(|| {
-        let (manifest, file) = parse_as(
-            "requirements.txt",
-            "--extra-index-url https://pkgs.example.com/simple\nnumpy\n".to_string(),
-            &ParseContext::default(),
-        );
-        let project = Project {
-            excerpts: [(file.path.clone(), file.excerpt(manifest.lines()))]
-                .into_iter()
-                .collect(),
-            manifests: [(file.path.clone(), Box::new(manifest))]
-                .into_iter()
-                .collect(),
-            ..Project::default()
-        };
+        let project = small_project();
         Needed::new(resolve::resolve(&project, &KNOWLEDGE).endpoints)
     });
     let context = Context {
@@ -301,6 +290,59 @@ pub fn audit_inputs(data: &[u8]) {
     if let Some(needed) = &needed {
         let only: Vec<_> = sets.iter().map(|(set, _)| set).collect();
         let _ = audit::diff(&only, needed);
+    }
+}
+
+/// A one-file project that needs an added index, the default one with its file host,
+/// a Git host and a conda channel: what the audit and policy targets hold rules up to.
+fn small_project() -> Project {
+    let (manifest, file) = parse_as(
+        "requirements.txt",
+        "--extra-index-url https://pkgs.example.com/simple\nnumpy\ngit+https://github.com/org/repo.git\n"
+            .to_string(),
+        &ParseContext::default(),
+    );
+    Project {
+        excerpts: [(file.path.clone(), file.excerpt(manifest.lines()))]
+            .into_iter()
+            .collect(),
+        manifests: [(file.path.clone(), Box::new(manifest))]
+            .into_iter()
+            .collect(),
+        ..Project::default()
+    }
+}
+
+/// The policy file reader (`Policy::parse`): any text is read or refused with an error,
+/// never a panic; a policy that is read is applied to a small scan (mirrors,
+/// expectations, denials), and the plan built with its defaults renders through every
+/// emitter (the scan JSON must stay valid).
+pub fn policy(data: &[u8]) {
+    let Some((_, text)) = split(data) else {
+        return;
+    };
+    let Ok(policy) = Policy::parse("pkgallow.toml", &text) else {
+        return;
+    };
+    let project = small_project();
+    let mut resolution = resolve::resolve(&project, &KNOWLEDGE);
+    let denied = policy.apply(&mut resolution, &KNOWLEDGE, &project.excerpts);
+    assert_json("scan JSON", &report::json::render(&resolution));
+    let _ = report::human::render(&resolution.diagnostics);
+    let defaults = &policy.generate;
+    let options = PlanOptions {
+        network: defaults.network.unwrap_or_default(),
+        wildcards: defaults.wildcards.unwrap_or_default(),
+        cloud: defaults.cloud.unwrap_or_default(),
+        workspace_name: defaults.workspace_name.clone(),
+        resource_group: defaults.resource_group.clone(),
+        rule_prefix: policy.rule_prefix.clone(),
+        ..PlanOptions::default()
+    };
+    let mut plan = plan::build(&resolution.endpoints, options);
+    plan.denied = denied;
+    for emitter in EMITTERS {
+        let _ = emitter.render(&plan);
     }
 }
 
