@@ -32,8 +32,8 @@ use crate::resolve::{self, Resolution};
 
 /// A scan with the organisation's policy applied.
 pub(crate) struct Scanned {
-    /// What discovery found (the files' text, for reports that show evidence lines as
-    /// written).
+    /// What discovery found (with the lines findings point at, for reports that show
+    /// evidence lines as written).
     pub(crate) project: crate::resolve::Project,
     pub(crate) resolution: Resolution,
     pub(crate) policy: Policy,

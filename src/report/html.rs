@@ -343,7 +343,7 @@ fn rules_aside(out: &mut String, plan: &Plan) {
     out.push_str("</aside>\n");
 }
 
-/// The line a piece of evidence points at, if the file's text is known.
+/// The line a piece of evidence points at, if its file's excerpt holds it.
 fn source_line<'a>(excerpts: &'a BTreeMap<String, Excerpt>, place: &Evidence) -> Option<&'a str> {
     if place.line == 0 {
         return None;
