@@ -8,7 +8,9 @@
 //!    go.mod, pom.xml and Python calling `from_pretrained`): 10,000 in all. Registry
 //!    hosts come from reversed labels only.
 //! 2. Times the bare walk of that tree in-process with the walker settings of
-//!    `src/discover.rs`: the floor a scan cannot beat (and the tree target: 1.5x it).
+//!    `src/discover.rs`: the floor a scan cannot beat (and the tree target: 1.5x it);
+//!    and, for reference, the same walk with every file a scan reads read by one thread
+//!    per core, as a scan reads them: what a scan would cost were parsing free.
 //! 3. Runs `target/release/pkgallow scan TREE --format json` (1 warm-up + 5 timed runs, so
 //!    the page cache is warm), each through a re-executed copy of this binary that spawns
 //!    the scan, waits for it and reports its wall time, CPU time and peak RSS from
@@ -267,6 +269,16 @@ fn bench() {
     }
     walks.remove(0); // warm-up
     let floor = median(walks.clone());
+    // The same walk, reading every file a scan reads, with a scan's threads: what a scan
+    // would cost were parsing free (for reference; the target is against the bare walk).
+    let mut reads = Vec::new();
+    let mut read = (0, 0);
+    for _ in 0..=WALK_RUNS {
+        let start = Instant::now();
+        read = walk_and_read(&tree);
+        reads.push(start.elapsed());
+    }
+    reads.remove(0); // warm-up
 
     // 2. The tree through the CLI.
     let tree_arg = tree.to_str().expect("the temporary path is UTF-8");
@@ -294,6 +306,19 @@ fn bench() {
         name: format!("bare walk floor ({walked} files), in-process"),
         median: floor,
         min: minimum(walks.into_iter()),
+        cpu: None,
+        rss_kib: None,
+        target: String::new(),
+        met: None,
+    });
+    rows.push(Row {
+        name: format!(
+            "walk + read the {} files a scan reads ({:.1} MB), in-process",
+            read.0,
+            mb(read.1)
+        ),
+        median: median(reads.clone()),
+        min: minimum(reads.into_iter()),
         cpu: None,
         rss_kib: None,
         target: String::new(),
@@ -497,6 +522,70 @@ fn bare_walk(root: &Path) -> usize {
         .filter_map(Result::ok)
         .filter(|entry| entry.file_type().is_some_and(|kind| kind.is_file()))
         .count()
+}
+
+/// The walk of [`bare_walk`] handing the files some format claims, in batches, to one
+/// reader thread per core that reads each (as `src/discover.rs` does, without parsing).
+/// Returns the files and bytes read.
+fn walk_and_read(root: &Path) -> (usize, usize) {
+    let readers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<PathBuf>>(readers * 8);
+    let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..readers)
+            .map(|_| {
+                let receiver = std::sync::Arc::clone(&receiver);
+                scope.spawn(move || {
+                    let (mut files, mut bytes) = (0, 0);
+                    let mut buffer = Vec::new();
+                    loop {
+                        let batch = receiver.lock().expect("no reader panics").recv();
+                        let Ok(batch) = batch else {
+                            return (files, bytes);
+                        };
+                        for path in batch {
+                            buffer.clear();
+                            let mut file = std::fs::File::open(path).expect("a walked file opens");
+                            std::io::Read::read_to_end(&mut file, &mut buffer)
+                                .expect("a walked file reads");
+                            files += 1;
+                            bytes += buffer.len();
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut batch = Vec::new();
+        for entry in pkgallow::discover::walk_builder(root)
+            .build()
+            .filter_map(Result::ok)
+        {
+            if !entry.file_type().is_some_and(|kind| kind.is_file()) {
+                continue;
+            }
+            let candidate = pkgallow::formats::Candidate::walked(
+                entry.path(),
+                entry.file_name(),
+                entry.depth(),
+            );
+            if pkgallow::formats::format_of(&candidate).is_some() {
+                batch.push(entry.into_path());
+                if batch.len() == 32 {
+                    sender
+                        .send(std::mem::take(&mut batch))
+                        .expect("the readers are there");
+                }
+            }
+        }
+        sender.send(batch).expect("the readers are there");
+        drop(sender);
+        workers
+            .into_iter()
+            .map(|worker| worker.join().expect("no reader panics"))
+            .fold((0, 0), |(files, bytes), (more, more_bytes)| {
+                (files + more, bytes + more_bytes)
+            })
+    })
 }
 
 fn render(rows: &[Row]) -> String {
