@@ -9,7 +9,9 @@
 //!   governs uv projects the same way; uv never reads pip's configuration and pip never
 //!   reads uv's; poetry, pipenv and pdm use only their own sources;
 //! - a `.cargo/config.toml` governs the Cargo projects under the directory that holds its
-//!   `.cargo/` (nearest wins); its source replacement replaces the default registry and
+//!   `.cargo/`, merged with every one above it as Cargo does (the deeper wins where both
+//!   set something; a `replace-with` naming a source defined in another file is not
+//!   followed); its source replacement replaces the default registry and
 //!   its `[registries]` serve the dependencies that pin them by name; pixi, Go and Julia
 //!   use only what their own files (and, with `--env`, the environment) say;
 //! - layers, lowest first: the default index, the configuration file, the environment
@@ -278,10 +280,13 @@ fn install_time(project: &Project, knowledge: &Knowledge) -> (Vec<Endpoint>, Vec
                 effective.apply(&manifest.options);
             }
             Installer::Cargo => {
-                // Cargo merges every `.cargo/config.toml` above the project; the nearest
-                // one stands for them, as `pip.conf` does for pip.
-                if let Some(config) = configs.governing(&manifest.path, formats::cargo_config::NAME)
-                {
+                // Cargo merges every `.cargo/config.toml` from the project's directory up,
+                // a deeper file winning where both set something: applied farthest first.
+                // (A `replace-with` naming a source another file defines is not followed.)
+                let layers: Vec<&Manifest> = configs
+                    .governing_all(&manifest.path, formats::cargo_config::NAME)
+                    .collect();
+                for config in layers.into_iter().rev() {
                     governed.insert(&config.path);
                     effective.apply(&config.options);
                 }
@@ -618,11 +623,21 @@ impl<'a> Configs<'a> {
     /// looked up directory by directory, from the nearest, so the cost does not grow
     /// with the number of configuration files in a monorepo.
     fn governing(&self, path: &str, format: &str) -> Option<&'a Manifest> {
-        let by_directory = self.by_format.get(format)?;
+        self.governing_all(path, format).next()
+    }
+
+    /// Every configuration file of a format in the directory of `path` or above, the
+    /// nearest first: for package managers that merge them all (Cargo).
+    fn governing_all<'s, 'p>(
+        &'s self,
+        path: &'p str,
+        format: &str,
+    ) -> impl Iterator<Item = &'a Manifest> + use<'s, 'a, 'p> {
+        let by_directory = self.by_format.get(format);
         path.rmatch_indices('/')
             .map(|(index, _)| &path[..index])
             .chain(std::iter::once(""))
-            .find_map(|directory| by_directory.get(directory).copied())
+            .filter_map(move |directory| by_directory?.get(directory).copied())
     }
 }
 

@@ -1,6 +1,7 @@
 //! Cargo's configuration in the repository: `.cargo/config.toml` (and the older
-//! `.cargo/config`). It governs the Cargo projects in the directory tree it sits in (the
-//! nearest one stands for Cargo's merge of every ancestor's). `[registries.NAME] index`
+//! `.cargo/config`). It governs the Cargo projects in the directory tree it sits in, merged
+//! as Cargo merges them with every ancestor's (`resolve`: the deeper file wins where both
+//! set something). `[registries.NAME] index`
 //! defines the registries that dependencies pin with `registry = "NAME"`;
 //! `[registry] default` makes one of them the default; `[source.crates-io] replace-with`
 //! *replaces* the default registry with the source it names (like pip's `--index-url`),
@@ -36,7 +37,7 @@ impl super::Format for CargoConfig {
     }
 
     fn reads(&self) -> &'static str {
-        "`[registries.NAME] index` (for dependencies with `registry = \"NAME\"`), `[registry] default`, `[source.crates-io] replace-with` chains to a `registry`/`git` URL (replaces the default registry) or a `local-registry`/`directory` (no host); applies to the Cargo projects in its tree (nearest wins)"
+        "`[registries.NAME] index` (for dependencies with `registry = \"NAME\"`), `[registry] default`, `[source.crates-io] replace-with` chains to a `registry`/`git` URL (replaces the default registry) or a `local-registry`/`directory` (no host); applies to the Cargo projects in its tree, merged with the files above it (the deeper wins)"
     }
 
     fn matches(&self, candidate: &Candidate<'_>) -> bool {

@@ -79,6 +79,59 @@ fn cargo_source_replacement_replaces_the_default_registry_in_its_tree_only() {
     );
 }
 
+/// Cargo merges every `.cargo/config.toml` from a project's directory up, the deeper
+/// winning: a mirror at the root applies under a directory whose own configuration only
+/// adds a registry, a deeper replacement wins over it, and a registry defined above is
+/// known below.
+#[test]
+fn cargo_configuration_files_above_a_project_are_merged() {
+    let project =
+        "[dependencies]\nserde = \"1\"\nmetrics = { version = \"1\", registry = \"corp\" }\n";
+    let resolution = scan(
+        &[
+            (
+                ".cargo/config.toml",
+                "[source.crates-io]\nreplace-with = \"mirror\"\n\n[source.mirror]\nregistry = \"sparse+https://mirror.example.com/index/\"\n",
+            ),
+            (
+                "services/.cargo/config.toml",
+                "[registries.corp]\nindex = \"sparse+https://corp.example.com/index/\"\n",
+            ),
+            (
+                "services/own/.cargo/config.toml",
+                "[source.crates-io]\nreplace-with = \"own\"\n\n[source.own]\nregistry = \"sparse+https://own.example.com/index/\"\n",
+            ),
+            ("services/api/Cargo.toml", project),
+            ("services/own/Cargo.toml", project),
+            ("tools/Cargo.toml", "[dependencies]\nanyhow = \"1\"\n"),
+        ],
+        None,
+    );
+    let needs = needs(&resolution);
+    let hosts: BTreeSet<&str> = needs.keys().map(String::as_str).collect();
+    assert_eq!(
+        hosts,
+        BTreeSet::from([
+            "corp.example.com:443",
+            "mirror.example.com:443",
+            "own.example.com:443"
+        ]),
+        "{needs:?}"
+    );
+    assert!(
+        needs["corp.example.com:443"].is_superset(&BTreeSet::from([
+            "services/api/Cargo.toml".to_string(),
+            "services/own/Cargo.toml".to_string()
+        ])),
+        "{needs:?}"
+    );
+    assert!(
+        resolution.diagnostics.is_empty(),
+        "{:?}",
+        resolution.diagnostics
+    );
+}
+
 #[test]
 fn go_private_modules_skip_the_mirror_only_with_env() {
     let files = [(
