@@ -174,6 +174,11 @@ pub struct EndpointEntry {
     /// its files, their aliases.
     #[serde(default)]
     pub replaced_by_mirror: Option<Ecosystem>,
+    /// Who owns this Azure resource, when it is a third party's (a library publisher's
+    /// public storage account): `generate` cannot suggest a private endpoint to it, which
+    /// only its owner could approve, and says so instead.
+    #[serde(default)]
+    pub owned_by: Option<String>,
 }
 
 /// Extra endpoints needed for URLs on a host whose path contains a string.
@@ -371,6 +376,14 @@ impl Knowledge {
             if self.shared_suffix_of(domain).is_some() {
                 return fail("`service-domain` may not be a shared-hosting domain");
             }
+        }
+        if let Some(owner) = &entry.owned_by
+            && (owner.trim().is_empty()
+                || crate::plan::private_endpoint_target(&host::reverse(&entry.host)).is_none())
+        {
+            return fail(
+                "`owned-by` names the owner of an Azure resource a private endpoint would reach",
+            );
         }
         for companion in &entry.companions {
             if !self.by_id.contains_key(companion) {
@@ -722,6 +735,28 @@ service-domain = "io.github"
             .replace("\"io.github\"", "\"com.other\"");
         let error = Knowledge::load(&[("mine.toml".into(), outside)]).unwrap_err();
         assert!(error.to_string().contains("under"), "{error}");
+    }
+
+    /// `owned-by` is only for a resource a private endpoint would reach, and names someone.
+    #[test]
+    fn owners_are_checked() {
+        let entry = r#"
+[[endpoint]]
+id = "theirs"
+host = "net.windows.core.blob.theirs"
+kind = "runtime"
+purpose = "x"
+source = "https://example.com"
+owned-by = "Someone"
+"#;
+        assert!(Knowledge::load(&[("mine.toml".into(), entry.into())]).is_ok());
+        for wrong in [
+            entry.replace("net.windows.core.blob.theirs", "com.example.cdn"),
+            entry.replace("\"Someone\"", "\" \""),
+        ] {
+            let error = Knowledge::load(&[("mine.toml".into(), wrong)]).unwrap_err();
+            assert!(error.to_string().contains("owned-by"), "{error}");
+        }
     }
 
     #[test]

@@ -601,6 +601,7 @@ pub fn endpoints(summary: &Summary, knowledge: &Knowledge) -> Vec<Endpoint> {
             knowledge: host.knowledge.as_ref().map(|known| Fact {
                 id: known.id.clone(),
                 source: known.source.clone(),
+                owned_by: entry.and_then(|entry| entry.owned_by.clone()),
             }),
             service_domain: entry
                 .and_then(|entry| entry.service_domain.as_deref())
@@ -627,6 +628,7 @@ pub fn endpoints(summary: &Summary, knowledge: &Knowledge) -> Vec<Endpoint> {
                 knowledge: Some(Fact {
                     id: also.knowledge.id.clone(),
                     source: also.knowledge.source.clone(),
+                    owned_by: entry.and_then(|entry| entry.owned_by.clone()),
                 }),
                 service_domain: entry
                     .and_then(|entry| entry.service_domain.as_deref())

@@ -510,6 +510,9 @@ impl From<&Location> for Evidence {
 pub struct Fact {
     pub id: String,
     pub source: String,
+    /// The knowledge entry's `owned-by`: the resource is a third party's.
+    #[serde(skip)]
+    pub owned_by: Option<String>,
 }
 
 /// A host and port the scanned project needs to reach, and why.

@@ -260,6 +260,26 @@ pub fn build(endpoints: &[Endpoint], options: PlanOptions) -> Plan {
         if let Some((resource_type, resource_name, subresource_target)) =
             private_endpoint_target(host)
         {
+            // A third party's resource (a library publisher's public storage account):
+            // only its owner could approve a private endpoint to it, and no FQDN rule
+            // reaches it in approved-only mode. (A customer-managed firewall's flows,
+            // above, can still allow it.)
+            if let Some(owner) = endpoints
+                .iter()
+                .find_map(|endpoint| endpoint.knowledge.as_ref()?.owned_by.as_deref())
+            {
+                let purposes: Vec<&str> = purposes.iter().map(String::as_str).collect();
+                plan.skipped.push(Skipped {
+                    host: host.to_string(),
+                    ports: endpoints.iter().map(|endpoint| endpoint.port).collect(),
+                    reason: format!(
+                        "belongs to {owner}: an approved-only managed network reaches it only through a private endpoint, which only {owner} could approve, so no rule can allow it; make the download unnecessary ({})",
+                        purposes.join("; ")
+                    ),
+                    evidence,
+                });
+                continue;
+            }
             plan.private_endpoints.push(PrivateEndpoint {
                 name: plan
                     .options
@@ -566,6 +586,45 @@ mod tests {
         );
         assert_eq!(collapsed.rules[0].purposes.len(), 2);
         assert!(is_valid_rule_name(&collapsed.rules[0].name));
+    }
+
+    /// A storage account the project may own gets a private-endpoint suggestion; one the
+    /// knowledge base says is a third party's gets neither that nor a rule, but a reason,
+    /// while a customer-managed firewall may still allow it.
+    #[test]
+    fn a_third_partys_storage_gets_no_private_endpoint() {
+        let mut theirs = endpoint("openaipublic.blob.core.windows.net", None);
+        theirs.knowledge = Some(crate::model::Fact {
+            id: "openai-public-blob".into(),
+            source: "https://example.com".into(),
+            owned_by: Some("OpenAI".into()),
+        });
+        let ours = endpoint("ourdata.blob.core.windows.net", None);
+        let plan = build(&[theirs, ours], PlanOptions::default());
+        let suggested: Vec<&str> = plan
+            .private_endpoints
+            .iter()
+            .map(|endpoint| endpoint.host.as_str())
+            .collect();
+        assert_eq!(suggested, ["ourdata.blob.core.windows.net"]);
+        assert!(plan.rules.is_empty());
+        assert_eq!(plan.skipped.len(), 1);
+        let skipped = &plan.skipped[0];
+        assert_eq!(skipped.host, "openaipublic.blob.core.windows.net");
+        assert!(
+            skipped.reason.starts_with("belongs to OpenAI: "),
+            "{}",
+            skipped.reason
+        );
+        assert!(
+            skipped
+                .reason
+                .contains("serves openaipublic.blob.core.windows.net"),
+            "{}",
+            skipped.reason
+        );
+        assert_eq!(skipped.evidence.len(), 1);
+        assert_eq!(plan.flows.len(), 2);
     }
 
     #[test]

@@ -925,6 +925,7 @@ fn fact_of(entry: &crate::knowledge::EndpointEntry) -> Fact {
     Fact {
         id: entry.id.clone(),
         source: entry.source.clone(),
+        owned_by: entry.owned_by.clone(),
     }
 }
 

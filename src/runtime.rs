@@ -255,6 +255,7 @@ fn add_entry(
             Fact {
                 id: library.id.clone(),
                 source: library.source.clone(),
+                owned_by: host.owned_by.clone(),
             },
         ),
         _ => (host.purpose.clone(), fact_of(host)),
@@ -281,6 +282,7 @@ fn fact_of(entry: &EndpointEntry) -> Fact {
     Fact {
         id: entry.id.clone(),
         source: entry.source.clone(),
+        owned_by: entry.owned_by.clone(),
     }
 }
 
