@@ -23,7 +23,10 @@ declare_rule! {
     /// ```
     /// Use `type: private_endpoint` with `service_resource_id:
     /// /subscriptions/…/providers/Microsoft.Storage/storageAccounts/mlartifacts` and
-    /// `subresource_target: blob`.
+    /// `subresource_target: blob`. When the knowledge base knows the account to be a
+    /// third party's (tiktoken's `openaipublic.blob.core.windows.net`), no private
+    /// endpoint can be made either (only its owner could approve one): the help says so,
+    /// and how to avoid the download.
     ///
     /// Source: <https://learn.microsoft.com/azure/machine-learning/how-to-managed-network#scenario-use-fqdn-outbound-rules>
     /// ("you can't use FQDN rules to reach Azure Storage").
@@ -41,7 +44,7 @@ impl Rule for StorageNeedsPrivateEndpoint {
         &Self::META
     }
 
-    fn check(&self, sets: &[&RuleSet], _context: &Context<'_>, out: &mut Vec<Candidate>) {
+    fn check(&self, sets: &[&RuleSet], context: &Context<'_>, out: &mut Vec<Candidate>) {
         for set in sets {
             if matches!(
                 set.isolation_mode,
@@ -60,6 +63,16 @@ impl Rule for StorageNeedsPrivateEndpoint {
                     if resource_type != "Microsoft.Storage/storageAccounts" {
                         continue;
                     }
+                    let help = match context.knowledge.lookup(&host).and_then(|entry| {
+                        Some((entry.owned_by.as_deref()?, entry.purpose.as_str()))
+                    }) {
+                        Some((owner, purpose)) => format!(
+                            "it belongs to {owner}, and only {owner} could approve a private endpoint to it: remove the rule and make the download unnecessary ({purpose})"
+                        ),
+                        None => format!(
+                            "use a private_endpoint rule: service_resource_id …/providers/{resource_type}/{name}, subresource_target {subresource}"
+                        ),
+                    };
                     out.push(
                         Candidate::new(
                             set,
@@ -69,9 +82,7 @@ impl Rule for StorageNeedsPrivateEndpoint {
                                 destination.value
                             ),
                         )
-                        .with_help(format!(
-                            "use a private_endpoint rule: service_resource_id …/providers/{resource_type}/{name}, subresource_target {subresource}"
-                        )),
+                        .with_help(help),
                     );
                 }
             }
