@@ -73,6 +73,50 @@ pub fn emitter(target: &str) -> Option<&'static dyn Emitter> {
 /// their own, `vnet::HYBRID_NOTE`).
 pub(crate) const MANAGED_HYBRID_NOTE: &str = "Hybrid network: these rules apply to the workspace's managed network (its own compute); attached compute behind your firewall needs `pkgallow generate firewall-bicep --network hybrid`.";
 
+/// Where a plan's rules came from and the command that writes the file again: the first
+/// lines of every target's header.
+pub(crate) struct Provenance {
+    pub(crate) origin: &'static str,
+    /// In backticks, on one line.
+    pub(crate) command: String,
+}
+
+pub(crate) fn provenance(plan: &Plan, target: &str) -> Provenance {
+    if plan.options.from_logs.is_empty() {
+        return Provenance {
+            origin: "the dependency files of this project",
+            command: format!("`pkgallow generate {target}`"),
+        };
+    }
+    let logs: Vec<String> = plan
+        .options
+        .from_logs
+        .iter()
+        .map(|path| shell_word(&crate::report::one_line(path)))
+        .collect();
+    Provenance {
+        origin: "the hosts these logs show blocked",
+        command: format!(
+            "`pkgallow explain-log {} --target {target}`",
+            logs.join(" ")
+        ),
+    }
+}
+
+/// A word as a shell reads it back: quoted when it holds anything but the characters of
+/// plain paths.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | ':' | '@' | ',')
+        });
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// The hybrid label of a managed-network output, when the plan is for a hybrid network.
 pub(crate) fn managed_hybrid_note(plan: &Plan) -> Option<&'static str> {
     (plan.options.network == crate::plan::NetworkMode::Hybrid).then_some(MANAGED_HYBRID_NOTE)
@@ -166,3 +210,36 @@ pub(crate) fn denied_metadata(plan: &Plan) -> Vec<DeniedHost> {
 
 /// Default workspace name when none is given; deliberately obvious.
 pub(crate) const PLACEHOLDER_WORKSPACE: &str = "my-workspace";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::PlanOptions;
+
+    /// A scan's plan says it came from the project; `explain-log`'s names its logs as a
+    /// shell reads them back.
+    #[test]
+    fn provenance_names_the_command_that_makes_the_file_again() {
+        let scanned = crate::plan::build(&[], PlanOptions::default());
+        let made = provenance(&scanned, "bicep");
+        assert_eq!(made.origin, "the dependency files of this project");
+        assert_eq!(made.command, "`pkgallow generate bicep`");
+        let logged = crate::plan::build(
+            &[],
+            PlanOptions {
+                from_logs: vec![
+                    "logs/build.log".into(),
+                    "my build.log".into(),
+                    "it's.log".into(),
+                ],
+                ..PlanOptions::default()
+            },
+        );
+        let made = provenance(&logged, "az-cli");
+        assert_eq!(made.origin, "the hosts these logs show blocked");
+        assert_eq!(
+            made.command,
+            r"`pkgallow explain-log logs/build.log 'my build.log' 'it'\''s.log' --target az-cli`"
+        );
+    }
+}

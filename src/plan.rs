@@ -72,6 +72,10 @@ pub struct PlanOptions {
     /// rules), from the organisation's policy; at most [`MAX_RULE_PREFIX`] characters of
     /// `[a-zA-Z0-9_-]`, starting with a letter or digit.
     pub rule_prefix: Option<String>,
+    /// The logs the plan was made from (`explain-log`), as given on its command line;
+    /// empty for a plan made from a scan. Every target's header says which, and how to
+    /// make the file again.
+    pub from_logs: Vec<String>,
 }
 
 /// The longest rule-name prefix: it leaves 17 characters, room for a hashed name.

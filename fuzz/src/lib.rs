@@ -472,6 +472,15 @@ pub fn end_to_end(data: &[u8]) {
         workspace_name: named.then(|| "ws-fuzz".to_string()),
         resource_group: named.then(|| "rg-fuzz".to_string()),
         rule_prefix: named.then(|| "org".to_string()),
+        // As `explain-log` makes plans, with log paths a shell must quote.
+        from_logs: if options & 0x40 == 0 {
+            Vec::new()
+        } else {
+            vec![
+                "logs/build 1.log".to_string(),
+                "it's\n\"odd\".log".to_string(),
+            ]
+        },
     };
     let plan = plan::build(&resolution.endpoints, options);
     let _ = report::html::render(&resolution, &plan, &project.excerpts);

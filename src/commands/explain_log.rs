@@ -60,6 +60,7 @@ pub(crate) fn run(args: &ExplainLogArgs) -> anyhow::Result<ExitCode> {
                 },
                 workspace_name: args.workspace_name.clone(),
                 resource_group: args.resource_group.clone(),
+                from_logs: files.iter().map(|file| file.path.clone()).collect(),
                 ..PlanOptions::default()
             };
             let plan = plan::build(&logs::endpoints(&summary, &knowledge), options);

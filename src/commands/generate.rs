@@ -94,6 +94,7 @@ pub(crate) fn run(args: &GenerateArgs) -> anyhow::Result<()> {
             .clone()
             .or_else(|| defaults.resource_group.clone()),
         rule_prefix: scanned.policy.rule_prefix.clone(),
+        from_logs: Vec::new(),
     };
     let mut plan = plan::build(&resolution.endpoints, options);
     plan.denied.clone_from(&scanned.denied);
