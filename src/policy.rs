@@ -26,7 +26,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::host;
 use crate::knowledge::Knowledge;
 use crate::model::{Ecosystem, Endpoint, Evidence, Kind};
-use crate::plan::{Cloud, Denied, MAX_RULE_PREFIX, NetworkMode, Wildcards};
+use crate::plan::{Cloud, Denied, MAX_RULE_PREFIX, NetworkMode, PlanOptions, Wildcards};
 use crate::remote::{self, Remote};
 use crate::resolve::Resolution;
 use crate::source::{Excerpt, Location, SourceFile};
@@ -332,6 +332,21 @@ impl Policy {
     /// The policy file's display path, if the policy came from one.
     pub fn path(&self) -> Option<&str> {
         self.file.as_ref().map(|file| file.path.as_str())
+    }
+
+    /// The plan options of the `[generate]` defaults and the rule prefix: what
+    /// `generate` writes when no flag overrides them.
+    pub fn plan_options(&self) -> PlanOptions {
+        let defaults = &self.generate;
+        PlanOptions {
+            network: defaults.network.unwrap_or_default(),
+            wildcards: defaults.wildcards.unwrap_or_default(),
+            cloud: defaults.cloud.unwrap_or_default(),
+            workspace_name: defaults.workspace_name.clone(),
+            resource_group: defaults.resource_group.clone(),
+            rule_prefix: self.rule_prefix.clone(),
+            ..PlanOptions::default()
+        }
     }
 
     /// Applies mirrors, expectations and denials to a scan (see the module docs), adding

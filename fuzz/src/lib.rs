@@ -329,17 +329,7 @@ pub fn policy(data: &[u8]) {
     let denied = policy.apply(&mut resolution, &KNOWLEDGE, &project.excerpts);
     assert_json("scan JSON", &report::json::render(&resolution));
     let _ = report::human::render(&resolution.diagnostics);
-    let defaults = &policy.generate;
-    let options = PlanOptions {
-        network: defaults.network.unwrap_or_default(),
-        wildcards: defaults.wildcards.unwrap_or_default(),
-        cloud: defaults.cloud.unwrap_or_default(),
-        workspace_name: defaults.workspace_name.clone(),
-        resource_group: defaults.resource_group.clone(),
-        rule_prefix: policy.rule_prefix.clone(),
-        ..PlanOptions::default()
-    };
-    let mut plan = plan::build(&resolution.endpoints, options);
+    let mut plan = plan::build(&resolution.endpoints, policy.plan_options());
     plan.denied = denied;
     for emitter in EMITTERS {
         let _ = emitter.render(&plan);

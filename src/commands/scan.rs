@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::bail;
 
 use crate::cli::{ScanArgs, ScanFormat};
-use crate::plan::{self, PlanOptions};
+use crate::plan;
 use crate::report;
 
 pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<()> {
@@ -32,17 +32,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<()> {
         ScanFormat::Html => {
             // The rules beside the evidence are what `generate` writes by default, with
             // the policy file's defaults, prefix and denied hosts.
-            let defaults = &scanned.policy.generate;
-            let options = PlanOptions {
-                network: defaults.network.unwrap_or_default(),
-                wildcards: defaults.wildcards.unwrap_or_default(),
-                cloud: defaults.cloud.unwrap_or_default(),
-                workspace_name: defaults.workspace_name.clone(),
-                resource_group: defaults.resource_group.clone(),
-                rule_prefix: scanned.policy.rule_prefix.clone(),
-                ..PlanOptions::default()
-            };
-            let mut plan = plan::build(&resolution.endpoints, options);
+            let mut plan = plan::build(&resolution.endpoints, scanned.policy.plan_options());
             plan.denied.clone_from(&scanned.denied);
             report::html::render(resolution, &plan, &scanned.project.excerpts)
         }
