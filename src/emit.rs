@@ -77,6 +77,8 @@ pub(crate) const MANAGED_HYBRID_NOTE: &str = "Hybrid network: these rules apply 
 /// lines of every target's header.
 pub(crate) struct Provenance {
     pub(crate) origin: &'static str,
+    /// What the rules are for, after "Adds": the project's installs or the logs' hosts.
+    pub(crate) rules: &'static str,
     /// In backticks, on one line.
     pub(crate) command: String,
 }
@@ -104,6 +106,7 @@ pub(crate) fn provenance(plan: &Plan, target: &str) -> Provenance {
     if plan.options.from_logs.is_empty() {
         return Provenance {
             origin: "the dependency files of this project",
+            rules: "the outbound rules this project's package installs need",
             command: format!("`pkgallow generate {target}`"),
         };
     }
@@ -115,6 +118,7 @@ pub(crate) fn provenance(plan: &Plan, target: &str) -> Provenance {
         .collect();
     Provenance {
         origin: "the hosts these logs show blocked",
+        rules: "the outbound rules that allow the hosts these logs show blocked",
         command: format!(
             "`pkgallow explain-log {} --target {target}`",
             logs.join(" ")
@@ -256,6 +260,7 @@ mod tests {
         );
         let made = provenance(&logged, "az-cli");
         assert_eq!(made.origin, "the hosts these logs show blocked");
+        assert!(made.rules.ends_with("these logs show blocked"));
         assert_eq!(
             made.command,
             r"`pkgallow explain-log logs/build.log 'my build.log' 'it'\''s.log' --target az-cli`"

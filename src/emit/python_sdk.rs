@@ -34,8 +34,10 @@ impl Emitter for PythonSdk {
     }
 
     fn render(&self, plan: &Plan) -> String {
+        let made = crate::emit::provenance(plan, "python-sdk");
         let mut out = String::from("#!/usr/bin/env python3\n");
-        out.push_str(&crate::emit::provenance(plan, "python-sdk").comment_lines("#", ""));
+        out.push_str(&made.comment_lines("#", ""));
+        let _ = writeln!(out, "\"\"\"Adds {} to an Azure Machine", made.rules);
         out.push_str(HEADER);
         if let Some(note) = crate::emit::managed_hybrid_note(plan) {
             out.push_str("# ");
@@ -118,9 +120,9 @@ impl Emitter for PythonSdk {
     }
 }
 
-/// Follows the interpreter line and the lines saying where the rules came from.
-const HEADER: &str = r#""""Adds the outbound rules this project's package installs need to an Azure Machine
-Learning workspace's managed network, keeping the workspace's other rules.
+/// Follows the interpreter line, the lines saying where the rules came from and the
+/// docstring's first line.
+const HEADER: &str = r#"Learning workspace's managed network, keeping the workspace's other rules.
 
 usage: python3 THIS_FILE [--subscription-id ID] [--resource-group GROUP]
                          [--workspace-name NAME]
