@@ -114,7 +114,7 @@ pub(crate) fn provenance(plan: &Plan, target: &str) -> Provenance {
         .options
         .from_logs
         .iter()
-        .map(|path| shell_word(&crate::report::one_line(path)))
+        .map(|path| az_cli::shell_quote(&crate::report::one_line(path)))
         .collect();
     Provenance {
         origin: "the hosts these logs show blocked",
@@ -123,20 +123,6 @@ pub(crate) fn provenance(plan: &Plan, target: &str) -> Provenance {
             "`pkgallow explain-log {} --target {target}`",
             logs.join(" ")
         ),
-    }
-}
-
-/// A word as a shell reads it back: quoted when it holds anything but the characters of
-/// plain paths.
-fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | ':' | '@' | ',')
-        });
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
