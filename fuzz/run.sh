@@ -48,6 +48,7 @@ echo "fuzz: built ${#targets[@]} targets in $((SECONDS - started))s"
 
 scratch=fuzz/corpus
 failed=()
+summary=
 for target in "${targets[@]}"; do
     seeds=fuzz/seeds/$target
     [[ -d $seeds ]] || fail "no seeds for $target (expected $seeds/)"
@@ -72,8 +73,14 @@ for target in "${targets[@]}"; do
         echo "fuzz: $target FAILED (exit $status); input: ${crash:-none written, see $log}" >&2
         echo "fuzz: reproduce with: RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz $target ${crash:-}" >&2
         failed+=("$target")
+        # CI keeps only the end of its output and the artifact dies with the CI machine:
+        # the summary at the very end carries the panic message and the input itself.
+        summary+="fuzz: $target: $(grep -m 1 -A 1 -E 'panicked at|ERROR: libFuzzer|ERROR: AddressSanitizer' "$log" | tr '\n' ' ')"$'\n'
+        if [[ -n ${crash:-} && -f $crash && $(stat -c %s "$crash") -le 4096 ]]; then
+            summary+="fuzz: $target: input (base64; decode into tests/fixtures/fuzz-regressions/$target/): $(base64 -w 0 "$crash")"$'\n'
+        fi
     fi
 done
 
 echo "fuzz: done in $((SECONDS - started))s"
-[[ ${#failed[@]} -eq 0 ]] || fail "failed: ${failed[*]}"
+[[ ${#failed[@]} -eq 0 ]] || fail "failed: ${failed[*]}"$'\n'"$summary"

@@ -440,28 +440,117 @@ pub(crate) struct Pep508Problem {
 
 /// Parses a PEP 508 requirement without ever panicking. `pep508_rs` 0.9 panics on a
 /// name or extra that ends in `-`, `.` or `_` followed by more text (`numpy- ==1`,
-/// `a[b-]`), so those are rejected here first; any other panic is caught and reported
-/// as an unparsable requirement. URLs are kept verbatim ([`RawUrl`]).
+/// `a[b-]`), so those are rejected here first. It also mixes character counts with
+/// byte offsets after a marker (`; python_version < "3"é` slices inside `é`), so
+/// non-ASCII text is parsed as an ASCII copy of the same byte length ([`ascii_twin`])
+/// and the URL, the one part kept, is taken back from the original. Any other panic is
+/// caught and reported as an unparsable requirement. URLs are kept verbatim
+/// ([`RawUrl`](requirements_txt::RawUrl)); the offset of a problem counts characters.
 pub(crate) fn parse_pep508(
     text: &str,
 ) -> Result<pep508_rs::Requirement<requirements_txt::RawUrl>, Pep508Problem> {
     use std::str::FromStr;
-    if let Some(problem) = pep508_identifier_problem(text) {
-        return Err(problem);
+    let twin = ascii_twin(text);
+    let ascii: &str = &twin;
+    if let Some(problem) = pep508_identifier_problem(ascii) {
+        return Err(Pep508Problem {
+            offset: char_offset(text, problem.offset),
+            ..problem
+        });
     }
     match std::panic::catch_unwind(|| {
-        pep508_rs::Requirement::<requirements_txt::RawUrl>::from_str(text)
+        pep508_rs::Requirement::<requirements_txt::RawUrl>::from_str(ascii)
     }) {
-        Ok(Ok(requirement)) => Ok(requirement),
-        Ok(Err(error)) => Err(Pep508Problem {
-            offset: error.start,
-            message: error.message.to_string(),
-        }),
+        Ok(Ok(mut requirement)) => {
+            if let (Cow::Owned(_), Some(pep508_rs::VersionOrUrl::Url(url))) =
+                (&twin, &mut requirement.version_or_url)
+            {
+                url.0 = original_url(text, ascii, &url.0);
+            }
+            Ok(requirement)
+        }
+        Ok(Err(error)) => {
+            let message = error.message.to_string();
+            // The twin's `~` must not show: name the character it stands for.
+            if matches!(twin, Cow::Owned(_))
+                && message.contains('~')
+                && let Some(problem) = non_ascii_problem(text, error.start)
+            {
+                return Err(problem);
+            }
+            Err(Pep508Problem {
+                offset: char_offset(text, error.start),
+                message,
+            })
+        }
         Err(_) => Err(Pep508Problem {
             offset: 0,
             message: "the PEP 508 parser could not read this requirement".to_string(),
         }),
     }
+}
+
+/// `text` with every non-ASCII character replaced by as many ASCII bytes as it takes:
+/// spaces for whitespace (which PEP 508 parsers skip), `~` otherwise. A `~` run is
+/// invalid wherever a name, extra, version or operator may stand (`~=` needs one `~`)
+/// and valid in a URL or a quoted marker value, so the copy parses exactly when the
+/// original would, and every byte offset means the same in both.
+fn ascii_twin(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() {
+        return Cow::Borrowed(text);
+    }
+    let mut twin = String::with_capacity(text.len());
+    for character in text.chars() {
+        if character.is_ascii() {
+            twin.push(character);
+        } else {
+            let filler = if character.is_whitespace() { ' ' } else { '~' };
+            twin.extend(std::iter::repeat_n(filler, character.len_utf8()));
+        }
+    }
+    Cow::Owned(twin)
+}
+
+/// The URL of `name @ URL` as the original text writes it: PEP 508 puts it after the
+/// first `@` (a name and extras cannot hold one) and any whitespace, at the same bytes
+/// in the ASCII twin as in the original.
+fn original_url(text: &str, twin: &str, url: &str) -> String {
+    let start = twin.find('@').map_or(0, |at| {
+        at + 1 + (twin[at + 1..].len() - twin[at + 1..].trim_start().len())
+    });
+    if twin[start..].starts_with(url)
+        && let Some(original) = text.get(start..start + url.len())
+    {
+        return original.to_string();
+    }
+    url.to_string()
+}
+
+/// The first character PEP 508 cannot hold unquoted, at or after byte `start` if there is
+/// one there (where the parser stopped), else the first in `text`.
+fn non_ascii_problem(text: &str, start: usize) -> Option<Pep508Problem> {
+    let mut candidates = text
+        .char_indices()
+        .filter(|(_, c)| !c.is_ascii() && !c.is_whitespace());
+    let (at, character) = candidates
+        .clone()
+        .find(|(at, _)| *at >= start)
+        .or_else(|| candidates.next())?;
+    Some(Pep508Problem {
+        offset: char_offset(text, at),
+        message: format!(
+            "`{character}` cannot stand here (outside quotes and URLs, PEP 508 is ASCII)"
+        ),
+    })
+}
+
+/// The number of characters before byte `offset` of `text` (which may fall inside one).
+fn char_offset(text: &str, offset: usize) -> usize {
+    text.as_bytes()
+        .iter()
+        .take(offset)
+        .filter(|byte| (**byte & 0xC0) != 0x80)
+        .count()
 }
 
 /// A name or extra that starts or ends with a separator: invalid in PEP 508, and the
@@ -559,6 +648,59 @@ mod tests {
                 counters[position] = 0;
                 position += 1;
             }
+        }
+    }
+
+    /// Regression (fuzzing): a non-ASCII character right after a marker made
+    /// `pep508_rs` slice inside it. Parsed through the ASCII twin, such text is an
+    /// ordinary parse error (not the caught-panic message), a URL keeps its characters,
+    /// and offsets count characters.
+    #[test]
+    fn non_ascii_requirements_parse_without_a_panic() {
+        const CAUGHT: &str = "the PEP 508 parser could not read this requirement";
+        for text in [
+            "requests[socks] >= 2.8.1, == 2.8.* ; python_version < \"2.7\"\u{fffd}",
+            "a ; python_version < \"3\" \u{e9}and",
+            "a ; python_version < \"3\" and os_name == \"nt\" \u{20ac}\u{20ac}",
+            "a @ https://example.com/a.whl ; python_version < \"3\"\u{e9}",
+            "n\u{fc}m ==1",
+            "a ==1\u{e9}",
+            "a[\u{e9}]",
+        ] {
+            let problem = parse_pep508(text).unwrap_err();
+            assert_ne!(problem.message, CAUGHT, "{text}");
+            assert!(
+                problem.offset <= text.chars().count(),
+                "{text}: {problem:?}"
+            );
+        }
+        // The twin's filler never shows: the message names the character, at its place.
+        for (text, offset, character) in [
+            ("n\u{fc}m ==1", 1, '\u{fc}'),
+            ("a ==1\u{e9}", 5, '\u{e9}'),
+            ("a[\u{e9}]", 2, '\u{e9}'),
+        ] {
+            let problem = parse_pep508(text).unwrap_err();
+            assert_eq!(problem.offset, offset, "{text}");
+            assert!(
+                problem.message.starts_with(&format!("`{character}`")),
+                "{problem:?}"
+            );
+        }
+        let Some(pep508_rs::VersionOrUrl::Url(url)) =
+            parse_pep508("pkg @ https://example.com/\u{fc}/p.whl ; python_version > \"3\"")
+                .unwrap()
+                .version_or_url
+        else {
+            panic!("no URL");
+        };
+        assert_eq!(url.0, "https://example.com/\u{fc}/p.whl");
+        for text in [
+            "a ; platform_release == \"\u{e9}\"",
+            "a\u{a0}==1",
+            "a @\u{a0}https://example.com/a.whl",
+        ] {
+            assert!(parse_pep508(text).is_ok(), "{text}");
         }
     }
 
