@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use pkgallow::discover::{ScanOptions, discover};
 use pkgallow::knowledge::Knowledge;
+use pkgallow::plan::PlanOptions;
 use pkgallow::resolve::resolve;
 
 use crate::support;
@@ -89,4 +90,26 @@ fn azureml_examples_corpus() {
         actual, expected,
         "the corpus host set changed; review it and bless with PKGALLOW_BLESS=1"
     );
+
+    // A private endpoint is suggested only to a resource the user could own: the public
+    // storage accounts of Microsoft's samples and data sets, and OpenAI's, are "not a
+    // rule" (only their owners could approve one).
+    let plan = pkgallow::plan::build(&resolution.endpoints, PlanOptions::default());
+    let suggested: Vec<&str> = plan
+        .private_endpoints
+        .iter()
+        .map(|suggestion| suggestion.host.as_str())
+        .collect();
+    assert_eq!(suggested, ["placeholder.azurecr.io", "ptebic.azurecr.io"]);
+    for host in [
+        "azuremlexamples.blob.core.windows.net",
+        "azureopendatastorage.blob.core.windows.net",
+        "openaipublic.blob.core.windows.net",
+    ] {
+        let skipped = plan.skipped.iter().find(|skipped| skipped.host == host);
+        assert!(
+            skipped.is_some_and(|skipped| skipped.reason.starts_with("belongs to ")),
+            "{host}: {skipped:?}"
+        );
+    }
 }
