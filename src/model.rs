@@ -201,6 +201,15 @@ pub struct IndexOptions {
     /// A mirror every index request goes to (Maven's `<mirrorOf>*</mirrorOf>`): it
     /// replaces the default index and every added one.
     pub mirror: Option<Declared>,
+    /// This scope drops every index the scopes below it declared, the default included,
+    /// before its own (`NuGet`'s `<clear/>`): what a farther configuration file said no
+    /// longer counts.
+    pub clears_inherited: Option<Location>,
+    /// The default index is off, while added indexes stay (`NuGet`'s `<clear/>` or
+    /// `disabledPackageSources` for nuget.org). Unlike `index_url`, it does not replace
+    /// an index a scope below added: after layering, the first added index takes the
+    /// default's place, and with none added there is no index at all.
+    pub default_off: Option<Location>,
 }
 
 impl IndexOptions {
@@ -213,6 +222,8 @@ impl IndexOptions {
             find_links,
             named,
             mirror,
+            clears_inherited,
+            default_off,
         } = self;
         out.extend(index_url.iter().map(|declared| &declared.at));
         out.extend(extra_index_urls.iter().map(|declared| &declared.at));
@@ -220,6 +231,8 @@ impl IndexOptions {
         out.extend(find_links.iter().map(|declared| &declared.at));
         out.extend(named.iter().map(|(_, declared)| &declared.at));
         out.extend(mirror.iter().map(|declared| &declared.at));
+        out.extend(clears_inherited);
+        out.extend(default_off);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -229,6 +242,8 @@ impl IndexOptions {
             && self.find_links.is_empty()
             && self.named.is_empty()
             && self.mirror.is_none()
+            && self.clears_inherited.is_none()
+            && self.default_off.is_none()
     }
 }
 

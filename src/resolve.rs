@@ -99,10 +99,20 @@ struct Effective<'a> {
     /// Named indexes as needed by the packages that pin them (evidence: the pin).
     pinned: Vec<Declared>,
     mirror: Option<&'a Declared>,
+    default_off: Option<&'a Location>,
 }
 
 impl<'a> Effective<'a> {
     fn apply(&mut self, layer: &'a IndexOptions) {
+        if layer.clears_inherited.is_some() {
+            self.index_url = None;
+            self.extra.clear();
+            self.no_index = None;
+            self.default_off = None;
+        }
+        if let Some(at) = &layer.default_off {
+            self.default_off = Some(at);
+        }
         if let Some(index_url) = &layer.index_url {
             self.index_url = Some(index_url);
         }
@@ -115,6 +125,22 @@ impl<'a> Effective<'a> {
         if let Some(mirror) = &layer.mirror {
             self.mirror = Some(mirror);
         }
+    }
+
+    /// The layers' outcome once all are applied: with the default index off and nothing
+    /// replacing it, the first added index takes its place, or there is no index.
+    fn settled(mut self) -> Self {
+        if let Some(at) = self.default_off
+            && self.index_url.is_none()
+            && self.no_index.is_none()
+        {
+            if self.extra.is_empty() {
+                self.no_index = Some(at);
+            } else {
+                self.index_url = Some(self.extra.remove(0));
+            }
+        }
+        self
     }
 
     /// Adds the index each pin names (the highest layer's definition wins); a name no
@@ -225,7 +251,7 @@ fn install_time(project: &Project, knowledge: &Knowledge) -> (Vec<Endpoint>, Vec
         }
         unit_needs(
             Installer::Pip,
-            &effective,
+            &effective.settled(),
             needs_index.as_ref(),
             &direct,
             knowledge,
@@ -279,13 +305,19 @@ fn install_time(project: &Project, knowledge: &Knowledge) -> (Vec<Endpoint>, Vec
             | Installer::Apt => {
                 effective.apply(&manifest.options);
             }
-            Installer::Cargo => {
+            Installer::Cargo | Installer::Nuget => {
                 // Cargo merges every `.cargo/config.toml` from the project's directory up,
-                // a deeper file winning where both set something: applied farthest first.
-                // (A `replace-with` naming a source another file defines is not followed.)
-                let layers: Vec<&Manifest> = configs
-                    .governing_all(&manifest.path, formats::cargo_config::NAME)
-                    .collect();
+                // a deeper file winning where both set something; NuGet every
+                // `NuGet.Config`, sources adding up and a `<clear/>` dropping those of the
+                // files above it. Both are applied farthest first. (Cargo: a
+                // `replace-with` naming a source another file defines is not followed.)
+                let format = if installer == Installer::Cargo {
+                    formats::cargo_config::NAME
+                } else {
+                    formats::nuget_config::NAME
+                };
+                let layers: Vec<&Manifest> =
+                    configs.governing_all(&manifest.path, format).collect();
                 for config in layers.into_iter().rev() {
                     governed.insert(&config.path);
                     effective.apply(&config.options);
@@ -303,7 +335,6 @@ fn install_time(project: &Project, knowledge: &Knowledge) -> (Vec<Endpoint>, Vec
             | Installer::R
             | Installer::Maven
             | Installer::Gradle
-            | Installer::Nuget
             | Installer::Bundler => {
                 // The configuration files this package manager reads, lowest first.
                 for format in config_formats(installer) {
@@ -318,7 +349,7 @@ fn install_time(project: &Project, knowledge: &Knowledge) -> (Vec<Endpoint>, Vec
         let direct: Vec<&Direct> = manifest.direct.iter().collect();
         unit_needs(
             installer,
-            &effective,
+            &effective.settled(),
             manifest.needs_index.as_ref(),
             &direct,
             knowledge,
@@ -344,7 +375,7 @@ fn install_time(project: &Project, knowledge: &Knowledge) -> (Vec<Endpoint>, Vec
             effective.apply(&manifest.options);
             unit_needs(
                 manifest.installer,
-                &effective,
+                &effective.settled(),
                 manifest.needs_index.as_ref(),
                 &[],
                 knowledge,
@@ -627,7 +658,7 @@ impl<'a> Configs<'a> {
     }
 
     /// Every configuration file of a format in the directory of `path` or above, the
-    /// nearest first: for package managers that merge them all (Cargo).
+    /// nearest first: for package managers that merge them all (Cargo, `NuGet`).
     fn governing_all<'s, 'p>(
         &'s self,
         path: &'p str,

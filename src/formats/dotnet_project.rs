@@ -1,8 +1,9 @@
 //! .NET project files: `*.csproj`, `*.fsproj`, `*.vbproj` (`<PackageReference>`) and
 //! the older `packages.config` (`<package id>`). A package reference is restored from
 //! the feeds the governing `NuGet.Config` leaves (nuget.org by default). The `MSBuild`
-//! properties `<RestoreSources>` (replaces every feed) and
-//! `<RestoreAdditionalProjectSources>` (adds) are read too, `;`-separated. `global.json`
+//! properties `<RestoreSources>` (replaces every feed, unless it keeps them with
+//! `$(RestoreSources)`) and `<RestoreAdditionalProjectSources>` (adds) are read too,
+//! `;`-separated. `global.json`
 //! names an SDK version, not a feed, and is not read.
 
 use crate::formats::pom_xml::{location, parse_xml, text_location};
@@ -28,7 +29,7 @@ impl super::Format for DotnetProject {
     }
 
     fn reads(&self) -> &'static str {
-        "`<PackageReference>` and `<package id>` need the feeds of the governing `NuGet.Config` (nuget.org unless cleared); `<RestoreSources>` (replaces them) and `<RestoreAdditionalProjectSources>` (adds)"
+        "`<PackageReference>` and `<package id>` need the feeds of every `NuGet.Config` from its directory up (nuget.org unless cleared); `<RestoreSources>` (replaces them, unless it names `$(RestoreSources)`) and `<RestoreAdditionalProjectSources>` (adds)"
     }
 
     fn matches(&self, candidate: &Candidate<'_>) -> bool {
@@ -55,7 +56,17 @@ impl super::Format for DotnetProject {
                 }
                 name @ ("RestoreSources" | "RestoreAdditionalProjectSources") => {
                     let at = text_location(file, &document, node);
-                    for source in node.text().unwrap_or_default().split(';') {
+                    let text = node.text().unwrap_or_default();
+                    // `RestoreSources` replaces every feed the `NuGet.Config` files give,
+                    // nuget.org included, unless it names `$(RestoreSources)` to keep them.
+                    if name == "RestoreSources"
+                        && !text.trim().is_empty()
+                        && !text.contains("$(RestoreSources)")
+                    {
+                        manifest.options.clears_inherited = Some(at.clone());
+                        manifest.options.default_off = Some(at.clone());
+                    }
+                    for source in text.split(';') {
                         let source = source.trim();
                         // `$(RestoreSources)` keeps the sources set elsewhere.
                         if !crate::remote::has_scheme(source) {
@@ -64,11 +75,9 @@ impl super::Format for DotnetProject {
                         let source = expand_variables(source, context);
                         let declared = declared(&source, file, &at, &mut manifest.diagnostics);
                         warn_plain_http(&mut manifest, &declared, file);
-                        if name == "RestoreSources" && manifest.options.index_url.is_none() {
-                            manifest.options.index_url = Some(declared);
-                        } else {
-                            manifest.options.extra_index_urls.push(declared);
-                        }
+                        // With the feeds replaced, resolution lets the first take
+                        // nuget.org's place.
+                        manifest.options.extra_index_urls.push(declared);
                     }
                 }
                 _ => {}

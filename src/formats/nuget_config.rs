@@ -1,11 +1,13 @@
 //! `NuGet.Config` (any casing) in the repository: `<packageSources>` `<add key value>`
 //! adds a feed to nuget.org, the source `NuGet` has by default; `<clear/>` drops the
-//! sources inherited so far, nuget.org included, so the first feed added after it takes
-//! nuget.org's place (and with none added, nothing is left). `<disabledPackageSources>`
-//! `<add key="nuget.org" value="true"/>` drops nuget.org too. Applies to the .NET
-//! projects in its directory tree (the nearest one wins; `NuGet` also merges the files
-//! above it, which pkgallow does not). `<packageSourceCredentials>` and `<apikeys>` hold
-//! secrets and are never read. Local folders are not hosts.
+//! sources inherited so far (from the files above and earlier in this one), nuget.org
+//! included, so the first feed added after it takes nuget.org's place (and with none
+//! added, nothing is left). `<disabledPackageSources>` `<add key="nuget.org"
+//! value="true"/>` drops nuget.org but keeps the other feeds. Like `NuGet`, resolution
+//! merges every `NuGet.Config` from a project's directory up to the repository root
+//! (user- and machine-wide files are outside it); a feed disabled by key is dropped only
+//! within its own file. `<packageSourceCredentials>` and `<apikeys>` hold secrets and are
+//! never read. Local folders are not hosts.
 
 use crate::formats::pom_xml::{child, children, parse_xml, text_location};
 use crate::formats::{Candidate, ParseContext, declared, expand_variables, warn_plain_http};
@@ -30,7 +32,7 @@ impl super::Format for NugetConfig {
     }
 
     fn reads(&self) -> &'static str {
-        "`<packageSources>`: `<add key value>` adds a feed, `<clear/>` drops nuget.org (the first feed after it replaces it), `<disabledPackageSources>` for nuget.org; applies to the projects in its tree (nearest wins); credentials are never read"
+        "`<packageSources>`: `<add key value>` adds a feed, `<clear/>` drops nuget.org (the first feed after it replaces it), `<disabledPackageSources>` for nuget.org (other keys within the file); every `NuGet.Config` from a project up to the root is merged, `<clear/>` dropping what the files above said; credentials are never read"
     }
 
     fn matches(&self, candidate: &Candidate<'_>) -> bool {
@@ -43,30 +45,38 @@ impl super::Format for NugetConfig {
             return manifest;
         };
         let configuration = document.root_element();
-        let disabled: Vec<String> = child(configuration, "disabledPackageSources")
-            .into_iter()
-            .flat_map(|list| children(list, "add"))
-            .filter(|add| {
-                add.attribute("value")
-                    .is_some_and(|value| value.eq_ignore_ascii_case("true"))
-            })
-            .filter_map(|add| add.attribute("key").map(str::to_ascii_lowercase))
-            .collect();
+        let disabled: Vec<(String, roxmltree::Node<'_, '_>)> =
+            child(configuration, "disabledPackageSources")
+                .into_iter()
+                .flat_map(|list| children(list, "add"))
+                .filter(|add| {
+                    add.attribute("value")
+                        .is_some_and(|value| value.eq_ignore_ascii_case("true"))
+                })
+                .filter_map(|add| Some((add.attribute("key")?.to_ascii_lowercase(), add)))
+                .collect();
+        if let Some((_, add)) = disabled.iter().find(|(key, _)| key == "nuget.org") {
+            manifest.options.default_off = Some(text_location(file, &document, *add));
+        }
         let Some(sources) = child(configuration, "packageSources") else {
             return manifest;
         };
-        let mut cleared = disabled.iter().any(|key| key == "nuget.org");
         for node in sources.children().filter(roxmltree::Node::is_element) {
             match node.tag_name().name() {
                 "clear" => {
-                    cleared = true;
-                    manifest.options.index_url = None;
+                    // Drops what the files above said and what this one said so far;
+                    // nuget.org goes with it.
+                    let at = text_location(file, &document, node);
+                    manifest.options.clears_inherited = Some(at.clone());
+                    manifest.options.default_off = Some(at);
                     manifest.options.extra_index_urls.clear();
-                    manifest.options.no_index = Some(text_location(file, &document, node));
                 }
                 "add" => {
                     let key = node.attribute("key").unwrap_or_default();
-                    if disabled.contains(&key.to_ascii_lowercase()) {
+                    if disabled
+                        .iter()
+                        .any(|(disabled, _)| key.eq_ignore_ascii_case(disabled))
+                    {
                         continue;
                     }
                     let Some(value) = node.attribute("value") else {
@@ -79,19 +89,12 @@ impl super::Format for NugetConfig {
                     let value = expand_variables(value, context);
                     let declared = declared(&value, file, &at, &mut manifest.diagnostics);
                     warn_plain_http(&mut manifest, &declared, file);
-                    if cleared && manifest.options.index_url.is_none() {
-                        manifest.options.no_index = None;
-                        manifest.options.index_url = Some(declared);
-                    } else {
-                        manifest.options.extra_index_urls.push(declared);
-                    }
+                    // Sources add up, across files too; with nuget.org off, resolution
+                    // lets the first one take its place.
+                    manifest.options.extra_index_urls.push(declared);
                 }
                 _ => {}
             }
-        }
-        if cleared && manifest.options.index_url.is_none() && manifest.options.no_index.is_none() {
-            // nuget.org disabled and nothing added after: no feed at all.
-            manifest.options.no_index = Some(text_location(file, &document, sources));
         }
         manifest
     }

@@ -1,5 +1,5 @@
-//! What must hold for the ecosystems beyond Python, conda and npm (Cargo, Go, Julia, pixi,
-//! apt), asserted on small projects written here: the default registry comes with every
+//! What must hold for the ecosystems beyond Python, conda and npm (Cargo, `NuGet`, Go,
+//! Julia, pixi, apt), asserted on small projects written here: the default registry comes with every
 //! host it needs, configuration replaces it only in its own tree, pixi ignores
 //! `.condarc`, plain-HTTP apt archives keep port 80, and no input makes a parser panic.
 
@@ -129,6 +129,124 @@ fn cargo_configuration_files_above_a_project_are_merged() {
         resolution.diagnostics.is_empty(),
         "{:?}",
         resolution.diagnostics
+    );
+}
+
+/// `NuGet` merges every `NuGet.Config` from a project's directory up: feeds add up, a
+/// `<clear/>` drops what the files above said, disabling nuget.org keeps the other
+/// feeds, and a project's `<RestoreSources>` replaces them all unless it keeps them with
+/// `$(RestoreSources)`.
+#[test]
+fn nuget_configuration_files_above_a_project_are_merged() {
+    fn config(body: &str) -> String {
+        format!("<?xml version=\"1.0\"?>\n<configuration>\n{body}\n</configuration>\n")
+    }
+    fn sources(body: &str) -> String {
+        config(&format!("  <packageSources>\n{body}\n  </packageSources>"))
+    }
+    fn feed(name: &str) -> String {
+        format!("    <add key=\"{name}\" value=\"https://{name}.example.com/v3/index.json\" />")
+    }
+    fn project(properties: &str) -> String {
+        format!(
+            "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup>{properties}</PropertyGroup>\n  <ItemGroup>\n    <PackageReference Include=\"Newtonsoft.Json\" Version=\"13.0.3\" />\n  </ItemGroup>\n</Project>\n"
+        )
+    }
+    let hosts = |files: &[(&str, String)]| -> BTreeSet<String> {
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(path, text)| (*path, text.as_str()))
+            .collect();
+        let resolution = scan(&files, None);
+        assert!(
+            resolution.diagnostics.is_empty(),
+            "{:?}",
+            resolution.diagnostics
+        );
+        needs(&resolution)
+            .into_keys()
+            .map(|host| host.trim_end_matches(":443").to_string())
+            .collect()
+    };
+    let nuget_org = hosts(&[("App/App.csproj", project(""))]);
+    assert!(nuget_org.contains("api.nuget.org"), "{nuget_org:?}");
+    let with_nuget_org = |added: &[&str]| -> BTreeSet<String> {
+        let mut all = nuget_org.clone();
+        all.extend(added.iter().map(|name| format!("{name}.example.com")));
+        all
+    };
+    let only = |added: &[&str]| -> BTreeSet<String> {
+        added
+            .iter()
+            .map(|name| format!("{name}.example.com"))
+            .collect()
+    };
+    let cleared_root = sources(&format!("    <clear />\n{}", feed("corp")));
+    // A file below adds to the root's cleared list.
+    assert_eq!(
+        hosts(&[
+            ("NuGet.Config", cleared_root.clone()),
+            ("src/NuGet.Config", sources(&feed("team"))),
+            ("src/App/App.csproj", project("")),
+        ]),
+        only(&["corp", "team"])
+    );
+    // A `<clear/>` below drops the root's feeds.
+    assert_eq!(
+        hosts(&[
+            ("NuGet.Config", cleared_root),
+            (
+                "tools/NuGet.Config",
+                sources(&format!("    <clear />\n{}", feed("tools")))
+            ),
+            ("tools/Tool/Tool.csproj", project("")),
+        ]),
+        only(&["tools"])
+    );
+    let shared_root = sources(&feed("shared"));
+    assert_eq!(
+        hosts(&[
+            ("NuGet.Config", shared_root.clone()),
+            ("App/App.csproj", project(""))
+        ]),
+        with_nuget_org(&["shared"])
+    );
+    // Disabling nuget.org below keeps the feeds added above.
+    assert_eq!(
+        hosts(&[
+            ("NuGet.Config", shared_root.clone()),
+            (
+                "b/NuGet.Config",
+                config(
+                    "  <disabledPackageSources>\n    <add key=\"nuget.org\" value=\"true\" />\n  </disabledPackageSources>"
+                ),
+            ),
+            ("b/B/B.csproj", project("")),
+        ]),
+        only(&["shared"])
+    );
+    // `<RestoreSources>` replaces every feed; with `$(RestoreSources)` it adds.
+    assert_eq!(
+        hosts(&[
+            ("NuGet.Config", shared_root.clone()),
+            (
+                "C/C.csproj",
+                project("<RestoreSources>https://own.example.com/v3/index.json</RestoreSources>"),
+            ),
+        ]),
+        only(&["own"])
+    );
+    assert_eq!(
+        hosts(&[
+            ("NuGet.Config", shared_root),
+            (
+                "D/D.csproj",
+                project(
+                    "<RestoreSources>$(RestoreSources);https://more.example.com/v3/index.json</RestoreSources>"
+                ),
+            ),
+        ]),
+        with_nuget_org(&["shared", "more"])
     );
 }
 

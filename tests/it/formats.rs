@@ -36,6 +36,12 @@ pub(crate) fn describe(manifest: &Manifest) -> String {
     if let Some(at) = &manifest.options.no_index {
         let _ = writeln!(out, "no-index at {at}");
     }
+    if let Some(at) = &manifest.options.clears_inherited {
+        let _ = writeln!(out, "clears what the scopes below declared at {at}");
+    }
+    if let Some(at) = &manifest.options.default_off {
+        let _ = writeln!(out, "default index off at {at}");
+    }
     for link in &manifest.options.find_links {
         let _ = writeln!(out, "find-links: {}", declared(link));
     }
