@@ -210,6 +210,14 @@ pub struct IndexOptions {
     /// an index a scope below added: after layering, the first added index takes the
     /// default's place, and with none added there is no index at all.
     pub default_off: Option<Location>,
+    /// Sources defined by name that serve packages themselves (Cargo's `[source.NAME]`
+    /// with a `registry`, `git` or local directory, in-file `replace-with` chains
+    /// followed): a `replace-with` in another file may name them.
+    pub sources: Vec<(String, Declared)>,
+    /// The name of the source or registry the default registry is replaced with
+    /// (Cargo's `[source.crates-io] replace-with`): resolution follows it over the
+    /// `sources` and `named` of every merged file, since another file may define it.
+    pub replaced_by_name: Option<(String, Location)>,
 }
 
 impl IndexOptions {
@@ -224,6 +232,8 @@ impl IndexOptions {
             mirror,
             clears_inherited,
             default_off,
+            sources,
+            replaced_by_name,
         } = self;
         out.extend(index_url.iter().map(|declared| &declared.at));
         out.extend(extra_index_urls.iter().map(|declared| &declared.at));
@@ -233,6 +243,8 @@ impl IndexOptions {
         out.extend(mirror.iter().map(|declared| &declared.at));
         out.extend(clears_inherited);
         out.extend(default_off);
+        out.extend(sources.iter().map(|(_, declared)| &declared.at));
+        out.extend(replaced_by_name.iter().map(|(_, at)| at));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -244,6 +256,8 @@ impl IndexOptions {
             && self.mirror.is_none()
             && self.clears_inherited.is_none()
             && self.default_off.is_none()
+            && self.sources.is_empty()
+            && self.replaced_by_name.is_none()
     }
 }
 

@@ -100,6 +100,10 @@ struct Effective<'a> {
     pinned: Vec<Declared>,
     mirror: Option<&'a Declared>,
     default_off: Option<&'a Location>,
+    /// Sources defined by name in any layer, the deepest last.
+    sources: Vec<&'a (String, Declared)>,
+    /// The name the default registry is replaced with, followed once all are applied.
+    replaced_by_name: Option<&'a (String, Location)>,
 }
 
 impl<'a> Effective<'a> {
@@ -115,7 +119,13 @@ impl<'a> Effective<'a> {
         }
         if let Some(index_url) = &layer.index_url {
             self.index_url = Some(index_url);
+            self.replaced_by_name = None;
         }
+        if let Some(replaced) = &layer.replaced_by_name {
+            self.index_url = None;
+            self.replaced_by_name = Some(replaced);
+        }
+        self.sources.extend(&layer.sources);
         self.extra.extend(&layer.extra_index_urls);
         if let Some(no_index) = &layer.no_index {
             self.no_index = Some(no_index);
@@ -141,6 +151,34 @@ impl<'a> Effective<'a> {
             }
         }
         self
+    }
+
+    /// Follows the name the default registry is replaced with (Cargo's `replace-with`)
+    /// to the source or registry the layers define by it, the deepest definition
+    /// winning; a name no layer defines is reported, and the default registry stays.
+    fn replace_by_name(&mut self, diagnostics: &mut Vec<Diagnostic>) {
+        let Some((name, at)) = self.replaced_by_name.take() else {
+            return;
+        };
+        let defined = self
+            .sources
+            .iter()
+            .rev()
+            .chain(self.named.iter().rev())
+            .find(|(defined, _)| defined == name);
+        match defined {
+            Some((_, declared)) => self.index_url = Some(declared),
+            None => diagnostics.push(
+                Diagnostic::new(
+                    Code::UnknownIndexName,
+                    at.clone(),
+                    format!(
+                        "no source or registry named `{name}` is defined in this file or a `.cargo/config.toml` above it"
+                    ),
+                )
+                .with_help("define it under `[source.NAME]` or `[registries.NAME]`; until then the default registry's hosts are reported"),
+            ),
+        }
     }
 
     /// Adds the index each pin names (the highest layer's definition wins); a name no
@@ -323,6 +361,7 @@ fn install_time(project: &Project, knowledge: &Knowledge) -> (Vec<Endpoint>, Vec
                     effective.apply(&config.options);
                 }
                 effective.apply(&manifest.options);
+                effective.replace_by_name(&mut diagnostics);
                 effective.pin(
                     &manifest.index_pins,
                     "`[registries]` of a `.cargo/config.toml`",
@@ -373,6 +412,7 @@ fn install_time(project: &Project, knowledge: &Knowledge) -> (Vec<Endpoint>, Vec
         {
             let mut effective = Effective::default();
             effective.apply(&manifest.options);
+            effective.replace_by_name(&mut diagnostics);
             unit_needs(
                 manifest.installer,
                 &effective.settled(),

@@ -6,7 +6,9 @@
 //! `[registry] default` makes one of them the default; `[source.crates-io] replace-with`
 //! *replaces* the default registry with the source it names (like pip's `--index-url`),
 //! following `replace-with` chains to a `registry`/`git` URL, or to a `local-registry` or
-//! `directory` on disk, which needs no host at all.
+//! `directory` on disk, which needs no host at all. Every source is kept by name too, and
+//! the name crates-io is replaced with: `resolve` follows it over all the merged files,
+//! so a `replace-with` may name a source another file defines (or redefines).
 
 use toml_edit::TableLike;
 
@@ -37,7 +39,7 @@ impl super::Format for CargoConfig {
     }
 
     fn reads(&self) -> &'static str {
-        "`[registries.NAME] index` (for dependencies with `registry = \"NAME\"`), `[registry] default`, `[source.crates-io] replace-with` chains to a `registry`/`git` URL (replaces the default registry) or a `local-registry`/`directory` (no host); applies to the Cargo projects in its tree, merged with the files above it (the deeper wins)"
+        "`[registries.NAME] index` (for dependencies with `registry = \"NAME\"`), `[registry] default`, `[source.crates-io] replace-with` chains to a `registry`/`git` URL (replaces the default registry) or a `local-registry`/`directory` (no host), across files too; applies to the Cargo projects in its tree, merged with the files above it (the deeper wins)"
     }
 
     fn matches(&self, candidate: &Candidate<'_>) -> bool {
@@ -100,17 +102,54 @@ impl super::Format for CargoConfig {
     }
 }
 
-/// Follows `[source.crates-io] replace-with` to what actually serves crates.
+/// Follows `[source.crates-io] replace-with` to what actually serves crates, and keeps
+/// every other source that serves crates by name, for a `replace-with` in another file.
 fn replacement(reader: &mut Reader<'_>, sources: &dyn TableLike, context: &ParseContext) {
-    let mut current = "crates-io".to_string();
+    // Resolution follows the name again over every file's sources (a deeper file may
+    // define it, or define it anew); this file's own answer is for this file alone.
+    if let Some(item) = sources.get("crates-io")
+        && let Some(table) = reader.table(item, "source.crates-io")
+        && let Some((name, at)) = reader.string_key(table, "replace-with", "source.crates-io")
+    {
+        reader.manifest.options.replaced_by_name = Some((name.to_string(), at));
+    }
+    let replaced = follow(reader, sources, "crates-io", context);
+    if replaced.is_some() {
+        reader.manifest.options.index_url = replaced;
+    }
+    let names: Vec<String> = sources
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .filter(|name| name != "crates-io")
+        .collect();
+    for name in names {
+        if let Some(declared) = follow(reader, sources, &name, context) {
+            reader.manifest.options.sources.push((name, declared));
+        }
+    }
+    // A chain walks some sources twice: their problems are reported once.
+    let mut seen = std::collections::BTreeSet::new();
+    reader
+        .manifest
+        .diagnostics
+        .retain(|diagnostic| seen.insert(diagnostic.clone()));
+}
+
+/// What the source `start` leads to through this file's `replace-with` chain: a URL or a
+/// directory on disk (`remote: None`); `None` where the chain ends at the default
+/// registry or at a name only another file may define.
+fn follow(
+    reader: &mut Reader<'_>,
+    sources: &dyn TableLike,
+    start: &str,
+    context: &ParseContext,
+) -> Option<Declared> {
+    let mut current = start.to_string();
     for _ in 0..MAX_REPLACEMENTS {
         let path = format!("source.{current}");
-        let Some(source) = sources
+        let source = sources
             .get(&current)
-            .and_then(|item| reader.table(item, &path))
-        else {
-            return;
-        };
+            .and_then(|item| reader.table(item, &path))?;
         if let Some((next, at)) = reader.string_key(source, "replace-with", &path) {
             if sources.contains_key(next) {
                 current = next.to_string();
@@ -127,37 +166,33 @@ fn replacement(reader: &mut Reader<'_>, sources: &dyn TableLike, context: &Parse
                     remote: declared.remote.clone(),
                     at: at.clone(),
                 });
-            match named {
-                Some(declared) => reader.manifest.options.index_url = Some(declared),
-                None => unknown_source(reader, next, &at),
-            }
-            return;
+            return named;
         }
         if current == "crates-io" {
             // The default source itself, not replaced.
-            return;
+            return None;
         }
         for key in ["registry", "git"] {
             if let Some((raw, at)) = reader.string_key(source, key, &path) {
-                let declared = registry_index(reader, raw, &at, context);
-                reader.manifest.options.index_url = Some(declared);
-                return;
+                return Some(registry_index(reader, raw, &at, context));
             }
         }
         for key in ["local-registry", "directory"] {
             if let Some((_, at)) = reader.string_key(source, key, &path) {
                 // Vendored crates: the default registry is replaced by files on disk.
-                reader.manifest.options.index_url = Some(Declared { remote: None, at });
-                return;
+                return Some(Declared { remote: None, at });
             }
         }
-        return;
+        return None;
     }
-    let at = reader.file.line_location(1, 1);
-    reader.problem(
-        at,
-        format!("`replace-with` chains loop or nest deeper than {MAX_REPLACEMENTS} sources"),
-    );
+    if start == "crates-io" {
+        let at = reader.file.line_location(1, 1);
+        reader.problem(
+            at,
+            format!("`replace-with` chains loop or nest deeper than {MAX_REPLACEMENTS} sources"),
+        );
+    }
+    None
 }
 
 fn unknown_source(reader: &mut Reader<'_>, name: &str, at: &Location) {

@@ -132,6 +132,77 @@ fn cargo_configuration_files_above_a_project_are_merged() {
     );
 }
 
+/// A `replace-with` may name a source another `.cargo/config.toml` defines: above it, or
+/// below it (a deeper file defining or redefining the name wins, as Cargo merges them);
+/// a name no file defines is reported and the default registry stays.
+#[test]
+fn cargo_replace_with_follows_sources_of_other_files() {
+    let project = "[dependencies]\nserde = \"1\"\n";
+    let replace = "[source.crates-io]\nreplace-with = \"corp\"\n";
+    let corp = |host: &str| format!("[source.corp]\nregistry = \"sparse+https://{host}/index/\"\n");
+    let resolution = scan(
+        &[
+            (
+                ".cargo/config.toml",
+                &format!("{replace}\n{}", corp("root.example.com")),
+            ),
+            // Redefines `corp` for its tree, without a `replace-with` of its own.
+            ("team/.cargo/config.toml", &corp("team.example.com")),
+            ("team/app/Cargo.toml", project),
+            ("tool/Cargo.toml", project),
+            // Names `corp` but defines it nowhere in its own file.
+            ("split/.cargo/config.toml", replace),
+            ("split/inner/.cargo/config.toml", &corp("split.example.com")),
+            ("split/inner/app/Cargo.toml", project),
+        ],
+        None,
+    );
+    let found = needs(&resolution);
+    assert_eq!(
+        found.get("team.example.com:443"),
+        Some(&BTreeSet::from(["team/.cargo/config.toml".to_string()])),
+        "{found:?}"
+    );
+    assert_eq!(
+        found.get("root.example.com:443"),
+        Some(&BTreeSet::from([".cargo/config.toml".to_string()])),
+        "{found:?}"
+    );
+    assert_eq!(
+        found.get("split.example.com:443"),
+        Some(&BTreeSet::from([
+            "split/inner/.cargo/config.toml".to_string()
+        ])),
+        "{found:?}"
+    );
+    assert!(
+        !found.contains_key(&host("{{host:io.crates.index}}:443")),
+        "{found:?}"
+    );
+    assert!(
+        resolution.diagnostics.is_empty(),
+        "{:?}",
+        resolution.diagnostics
+    );
+
+    // Nothing defines the name: reported where it is written; the default registry stays.
+    let resolution = scan(
+        &[(".cargo/config.toml", replace), ("app/Cargo.toml", project)],
+        None,
+    );
+    assert!(
+        needs(&resolution).contains_key(&host("{{host:io.crates.index}}:443")),
+        "{:?}",
+        resolution.endpoints
+    );
+    let codes: Vec<(&str, u32)> = resolution
+        .diagnostics
+        .iter()
+        .map(|diagnostic| (diagnostic.code.as_str(), diagnostic.location.line))
+        .collect();
+    assert_eq!(codes, [("P307", 2)]);
+}
+
 /// `NuGet` merges every `NuGet.Config` from a project's directory up: feeds add up, a
 /// `<clear/>` drops what the files above said, disabling nuget.org keeps the other
 /// feeds, and a project's `<RestoreSources>` replaces them all unless it keeps them with

@@ -42,6 +42,15 @@ pub(crate) fn describe(manifest: &Manifest) -> String {
     if let Some(at) = &manifest.options.default_off {
         let _ = writeln!(out, "default index off at {at}");
     }
+    for (name, source) in &manifest.options.sources {
+        let _ = writeln!(out, "source {name}: {}", declared(source));
+    }
+    if let Some((name, at)) = &manifest.options.replaced_by_name {
+        let _ = writeln!(
+            out,
+            "default index replaced by the source named {name} at {at}"
+        );
+    }
     for link in &manifest.options.find_links {
         let _ = writeln!(out, "find-links: {}", declared(link));
     }
