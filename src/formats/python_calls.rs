@@ -67,8 +67,12 @@ const TRIGGERS: &[Trigger] = &[
     ("AzureChatOpenAI", Shape::Call, Cue::Parse),
     ("AzureOpenAI", Shape::Call, Cue::Parse),
     ("AzureOpenAIEmbeddings", Shape::Call, Cue::Parse),
+    ("CIFAR10", Shape::Call, Cue::Parse),
+    ("CIFAR100", Shape::Call, Cue::Parse),
     ("CrossEncoder", Shape::Call, Cue::Parse),
+    ("FashionMNIST", Shape::Call, Cue::Parse),
     ("MLClient", Shape::CallOrAttribute, Cue::Parse),
+    ("MNIST", Shape::Call, Cue::Parse),
     ("OpenAI", Shape::Call, Cue::Parse),
     ("RTDETR", Shape::Call, Cue::Parse),
     ("SentenceTransformer", Shape::Call, Cue::Parse),
@@ -408,6 +412,9 @@ pub const LIBRARIES: &[&str] = &[
     TFDS,
     TIKTOKEN,
     TORCH_HUB,
+    TORCHVISION_MNIST,
+    TORCHVISION_FASHION_MNIST,
+    CIFAR,
     ULTRALYTICS,
     WANDB,
 ];
@@ -427,6 +434,9 @@ pub(crate) const SPACY: &str = "spacy-models";
 const TFDS: &str = "tensorflow-datasets";
 const TIKTOKEN: &str = "tiktoken";
 const TORCH_HUB: &str = "torch-hub";
+const TORCHVISION_MNIST: &str = "torchvision-mnist";
+const TORCHVISION_FASHION_MNIST: &str = "torchvision-fashion-mnist";
+const CIFAR: &str = "cifar-archives";
 const ULTRALYTICS: &str = "ultralytics";
 const WANDB: &str = "wandb";
 
@@ -1412,7 +1422,24 @@ fn call(node: Node<'_>, bytes: &[u8], scan: &mut Scan) {
         }
         "load_data" if has("datasets") => {
             let name = callee.split('.').rev().nth(1).unwrap_or("data");
-            library(scan, node, KERAS, Some(format!("data set {name}")));
+            // Keras keeps its data sets on Google Cloud Storage, except CIFAR's archives.
+            let id = if matches!(name, "cifar10" | "cifar100") {
+                CIFAR
+            } else {
+                KERAS
+            };
+            library(scan, node, id, Some(format!("data set {name}")));
+        }
+        // torchvision's data sets download only when asked (`download=True`).
+        "MNIST" | "FashionMNIST" | "CIFAR10" | "CIFAR100"
+            if arguments.is_set("download", bytes) =>
+        {
+            let id = match last {
+                "MNIST" => TORCHVISION_MNIST,
+                "FashionMNIST" => TORCHVISION_FASHION_MNIST,
+                _ => CIFAR,
+            };
+            library(scan, node, id, Some(format!("data set {last}")));
         }
         "YOLO" | "RTDETR" => {
             if let Some(weights) = arguments.literal(&["model"], 0, bytes)

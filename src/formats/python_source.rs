@@ -33,7 +33,7 @@ impl super::Format for PythonSource {
     }
 
     fn reads(&self) -> &'static str {
-        r#"run-time downloads (kind `runtime`): `from_pretrained`, `hf_hub_download`, `snapshot_download`, `load_dataset`, `pipeline(model=…)`, `SentenceTransformer(…)`, `timm.create_model(…, pretrained=True)`, `torch.hub.load`, torchvision `weights=`, Keras `weights="imagenet"`, `nltk.download`, `spacy.load`/`spacy.cli.download`, `tiktoken.get_encoding`, `whisper.load_model`, scikit-learn `fetch_*`, `tfds.load`, `gensim.downloader`, `YOLO(…)`, `wandb.init`, `MLClient`, `OpenAI`/`AzureOpenAI`; literal `http(s)://` URLs passed to requests, httpx, urllib, wget, `curl` commands and pandas readers; `os.environ[…] = …` settings (`HF_ENDPOINT`, `HF_HUB_OFFLINE`, …). Parsed with tree-sitter: comments and docstrings never count; local paths are no hosts"#
+        r#"run-time downloads (kind `runtime`): `from_pretrained`, `hf_hub_download`, `snapshot_download`, `load_dataset`, `pipeline(model=…)`, `SentenceTransformer(…)`, `timm.create_model(…, pretrained=True)`, `torch.hub.load`, torchvision `weights=`, torchvision's `MNIST`/`FashionMNIST`/`CIFAR10`/`CIFAR100` with `download=True`, Keras `weights="imagenet"` and `datasets.*.load_data()`, `nltk.download`, `spacy.load`/`spacy.cli.download`, `tiktoken.get_encoding`, `whisper.load_model`, scikit-learn `fetch_*`, `tfds.load`, `gensim.downloader`, `YOLO(…)`, `wandb.init`, `MLClient`, `OpenAI`/`AzureOpenAI`; literal `http(s)://` URLs passed to requests, httpx, urllib, wget, `curl` commands and pandas readers; `os.environ[…] = …` settings (`HF_ENDPOINT`, `HF_HUB_OFFLINE`, …). Parsed with tree-sitter: comments and docstrings never count; local paths are no hosts"#
     }
 
     fn matches(&self, candidate: &Candidate<'_>) -> bool {
