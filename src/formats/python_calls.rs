@@ -85,6 +85,7 @@ const TRIGGERS: &[Trigger] = &[
     ("hf_hub_download", Shape::Word, Cue::Parse),
     ("hf_hub_url", Shape::Word, Cue::Parse),
     ("hub", Shape::Attribute, Cue::Parse),
+    ("kagglehub", Shape::Attribute, Cue::Parse),
     ("load_data", Shape::Call, Cue::Parse),
     ("load_dataset", Shape::Word, Cue::Parse),
     ("nltk", Shape::Attribute, Cue::Parse),
@@ -401,6 +402,7 @@ pub const LIBRARIES: &[&str] = &[
     AZURE_OPENAI,
     GENSIM,
     HUGGINGFACE,
+    KAGGLE,
     KERAS,
     NLTK,
     OPENAI,
@@ -423,6 +425,7 @@ const AZURE_ML: &str = "azure-ml";
 const AZURE_OPENAI: &str = "azure-openai";
 const GENSIM: &str = "gensim-data";
 const HUGGINGFACE: &str = "huggingface-hub";
+const KAGGLE: &str = "kaggle";
 const KERAS: &str = "keras-applications";
 const NLTK: &str = "nltk-data";
 const OPENAI: &str = "openai";
@@ -1286,6 +1289,22 @@ fn call(node: Node<'_>, bytes: &[u8], scan: &mut Scan) {
         }
     };
     match last {
+        // Before Hugging Face's `load_dataset`: kagglehub has one too.
+        "dataset_download" | "model_download" | "competition_download" | "load_dataset"
+            if root == "kagglehub" =>
+        {
+            // `load_dataset(adapter, handle, path)`: the handle comes second.
+            let (kind, index) = match last {
+                "model_download" => ("model", 0),
+                "competition_download" => ("competition", 0),
+                "load_dataset" => ("data set", 1),
+                _ => ("data set", 0),
+            };
+            let what = arguments
+                .literal(&["handle"], index, bytes)
+                .map(|handle| format!("{kind} {handle}"));
+            library(scan, node, KAGGLE, what);
+        }
         "from_pretrained" => {
             // `PeftModel.from_pretrained(model, "adapter")`: the first literal argument.
             let value = arguments
