@@ -102,20 +102,21 @@ impl super::Format for CargoConfig {
     }
 }
 
-/// Follows `[source.crates-io] replace-with` to what actually serves crates, and keeps
-/// every other source that serves crates by name, for a `replace-with` in another file.
+/// Keeps the name `[source.crates-io] replace-with` gives, and what every other source
+/// serves by name (its in-file `replace-with` chain followed), for `resolve` to follow
+/// the name over every merged file.
 fn replacement(reader: &mut Reader<'_>, sources: &dyn TableLike, context: &ParseContext) {
-    // Resolution follows the name again over every file's sources (a deeper file may
-    // define it, or define it anew); this file's own answer is for this file alone.
+    // Only the name is kept: resolution follows it over the sources of every merged
+    // file, since a deeper file may define it, or define it anew.
     if let Some(item) = sources.get("crates-io")
         && let Some(table) = reader.table(item, "source.crates-io")
         && let Some((name, at)) = reader.string_key(table, "replace-with", "source.crates-io")
     {
-        reader.manifest.options.replaced_by_name = Some((name.to_string(), at));
-    }
-    let replaced = follow(reader, sources, "crates-io", context);
-    if replaced.is_some() {
-        reader.manifest.options.index_url = replaced;
+        if name == "crates-io" {
+            reader.problem(at, "`crates-io` cannot be replaced with itself".to_string());
+        } else {
+            reader.manifest.options.replaced_by_name = Some((name.to_string(), at));
+        }
     }
     let names: Vec<String> = sources
         .iter()
@@ -127,7 +128,7 @@ fn replacement(reader: &mut Reader<'_>, sources: &dyn TableLike, context: &Parse
             reader.manifest.options.sources.push((name, declared));
         }
     }
-    // A chain walks some sources twice: their problems are reported once.
+    // Chains through shared sources meet their problems more than once: report each once.
     let mut seen = std::collections::BTreeSet::new();
     reader
         .manifest
@@ -185,13 +186,12 @@ fn follow(
         }
         return None;
     }
-    if start == "crates-io" {
-        let at = reader.file.line_location(1, 1);
-        reader.problem(
-            at,
-            format!("`replace-with` chains loop or nest deeper than {MAX_REPLACEMENTS} sources"),
-        );
-    }
+    // Reported from every source on the loop: the same problem, kept once.
+    let at = reader.file.line_location(1, 1);
+    reader.problem(
+        at,
+        format!("`replace-with` chains loop or nest deeper than {MAX_REPLACEMENTS} sources"),
+    );
     None
 }
 
@@ -252,6 +252,44 @@ mod tests {
         assert!(CargoConfig.matches(&Candidate::new(Path::new("crates/a/.cargo/config"))));
         assert!(!CargoConfig.matches(&Candidate::new(Path::new("config.toml"))));
         assert!(!CargoConfig.matches(&Candidate::new(Path::new("cargo/config.toml"))));
+    }
+
+    /// A `replace-with` loop is one problem however many sources it passes through, and
+    /// crates-io cannot name itself; sources that serve crates are kept by name.
+    #[test]
+    fn replacement_loops_are_reported_once() {
+        let text = "[source.crates-io]\nreplace-with = \"a\"\n[source.a]\nreplace-with = \"b\"\n[source.b]\nreplace-with = \"a\"\n[source.c]\nregistry = \"sparse+https://c.example.com/index/\"\n";
+        let file = SourceFile::new(".cargo/config.toml", text);
+        let manifest = CargoConfig.parse(&file, &ParseContext::default());
+        let loops = manifest
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.message.contains("chains loop"))
+            .count();
+        assert_eq!(loops, 1, "{:?}", manifest.diagnostics);
+        assert_eq!(
+            manifest
+                .options
+                .replaced_by_name
+                .as_ref()
+                .map(|(name, _)| name.as_str()),
+            Some("a")
+        );
+        let named: Vec<&str> = manifest
+            .options
+            .sources
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        assert_eq!(named, ["c"]);
+
+        let file = SourceFile::new(
+            ".cargo/config.toml",
+            "[source.crates-io]\nreplace-with = \"crates-io\"\n",
+        );
+        let manifest = CargoConfig.parse(&file, &ParseContext::default());
+        assert!(manifest.options.replaced_by_name.is_none());
+        assert_eq!(manifest.diagnostics.len(), 1, "{:?}", manifest.diagnostics);
     }
 
     #[test]
